@@ -1,7 +1,8 @@
 // A user's program built against hotbackup as a package: it includes the umbrella
-// header, writes through memory_storage, simulates a crash and checks that what was
-// synced survived. It exits non-zero if anything is off.
+// header (and the checksum helper, which needs xxHash), writes through memory_storage, simulates a
+// crash and checks that what was synced survived. It exits non-zero if anything is off.
 #include <cstdio>
+#include <hotbackup/detail/xxhash.hpp>  // proves the package finds xxHash's header
 #include <hotbackup/hotbackup.hpp>
 #include <span>
 #include <string_view>
@@ -18,7 +19,9 @@ int main() {
     storage.crash();
     auto file = storage.open("/db/file", hotbackup::open_mode::read_only);
     const std::error_code missing = hotbackup::errc::file_not_found;
-    if (file.size() != text.size() || missing.value() != -1811) {
+    const auto text_bytes = std::as_bytes(std::span{text.data(), text.size()});
+    if (file.size() != text.size() || missing.value() != -1811 ||
+        hotbackup::detail::xxh3_64(text_bytes, 1) == hotbackup::detail::xxh3_64(text_bytes, 2)) {
         std::puts("hotbackup package consumer: FAILED");
         return 1;
     }
