@@ -22,9 +22,12 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <new>
+#include <set>
 #include <shared_mutex>
 #include <span>
 #include <string>
@@ -90,7 +93,8 @@ class memory_storage {
 
         /// Reads up to buffer.size() bytes at offset; fewer only at end of file.
         std::size_t read_at(std::uint64_t offset, std::span<std::byte> buffer) {
-            const std::shared_lock lock{require_live()->mutex_};
+            const std::shared_lock lock{storage_mutex()};
+            (void)require_live();
             const auto& bytes = node_->bytes;
             if (offset >= bytes.size()) {
                 return 0;
@@ -103,40 +107,44 @@ class memory_storage {
         /// Writes every byte at offset, extending the file with zeros as needed.
         /// Throws backup_error(file_access_denied) on a read-only file.
         void write_at(std::uint64_t offset, std::span<const std::byte> bytes) {
-            auto* storage = require_writable();
-            const std::unique_lock lock{storage->mutex_};
+            const std::unique_lock lock{storage_mutex()};
+            require_writable();
+            if (bytes.empty()) {
+                return;  // as pwrite: a zero-length write does not extend the file
+            }
+            const auto end = checked_end(offset, bytes.size());
             auto& contents = node_->bytes;
-            const auto end = offset + bytes.size();
             if (end > contents.size()) {
-                contents.resize(static_cast<std::size_t>(end));
+                grow(contents, end);
             }
             std::ranges::copy(bytes, contents.begin() + static_cast<std::ptrdiff_t>(offset));
         }
 
         /// The size in bytes as reads see it.
         [[nodiscard]] std::uint64_t size() const {
-            const std::shared_lock lock{require_live()->mutex_};
+            const std::shared_lock lock{storage_mutex()};
+            (void)require_live();
             return node_->bytes.size();
         }
 
         /// Grows with zeros or cuts. Throws backup_error(file_access_denied) on a
         /// read-only file.
         void resize(std::uint64_t new_size) {
-            auto* storage = require_writable();
-            const std::unique_lock lock{storage->mutex_};
-            node_->bytes.resize(static_cast<std::size_t>(new_size));
+            const std::unique_lock lock{storage_mutex()};
+            require_writable();
+            grow(node_->bytes, checked_end(new_size, 0));
         }
 
         /// Makes the bytes durable, and the file's entry if it was created and its
         /// directory not synced since.
         void sync() {
-            auto* storage = require_live();
-            const std::unique_lock lock{storage->mutex_};
+            const std::unique_lock lock{storage_mutex()};
+            (void)require_live();
             node_->durable_bytes = node_->bytes;
             if (const auto directory = node_->created_in.lock()) {
                 const auto entry = directory->children.find(node_->created_name);
                 if (entry != directory->children.end() && entry->second == node_) {
-                    directory->durable_children[node_->created_name] = node_;
+                    make_entry_durable(*directory, node_->created_name);
                 }
                 node_->created_in.reset();
             }
@@ -144,7 +152,8 @@ class memory_storage {
 
         /// Closes the handle (nothing can fail in memory).
         void close() {
-            (void)require_live();  // throws if closed or dead
+            const std::shared_lock lock{storage_mutex()};
+            (void)require_live();
             storage_ = nullptr;
             node_.reset();
         }
@@ -162,6 +171,41 @@ class memory_storage {
               epoch_(epoch),
               writable_(writable) {}
 
+        /// The storage's mutex; throws if the handle is closed or moved from.
+        [[nodiscard]] std::shared_mutex& storage_mutex() const {
+            if (storage_ == nullptr) {
+                detail::throw_storage_error(errc::invalid_parameter, path_,
+                                            "the file is closed or was moved from");
+            }
+            return storage_->mutex_;
+        }
+
+        /// offset + length as a size this process can hold; invalid_parameter if it
+        /// overflows, as pwrite's EFBIG would.
+        [[nodiscard]] std::size_t checked_end(std::uint64_t offset, std::size_t length) const {
+            constexpr auto limit =
+                static_cast<std::uint64_t>(std::numeric_limits<std::ptrdiff_t>::max());
+            if (offset > limit || length > limit - offset) {
+                detail::throw_storage_error(errc::invalid_parameter, path_,
+                                            "offset " + std::to_string(offset) + " + " +
+                                                std::to_string(length) + " bytes is too large");
+            }
+            return static_cast<std::size_t>(offset + length);
+        }
+
+        /// Resizes, reporting exhausted memory as a full device.
+        void grow(std::vector<std::byte>& bytes, std::size_t new_size) const {
+            try {
+                bytes.resize(new_size);
+            } catch (const std::bad_alloc&) {
+                detail::throw_storage_error(
+                    errc::disk_full, path_,
+                    "out of memory for " + std::to_string(new_size) + " bytes");
+            }
+        }
+
+        // The checks below run with the storage's mutex held, so a crash() cannot
+        // come between them and the operation.
         [[nodiscard]] memory_storage* require_live() const {
             if (storage_ == nullptr) {
                 detail::throw_storage_error(errc::invalid_parameter, path_,
@@ -173,13 +217,12 @@ class memory_storage {
             }
             return storage_;
         }
-        [[nodiscard]] memory_storage* require_writable() const {
-            auto* storage = require_live();
+        void require_writable() const {
+            (void)require_live();
             if (!writable_) {
                 detail::throw_storage_error(errc::file_access_denied, path_,
                                             "the file was opened read-only");
             }
-            return storage;
         }
 
         memory_storage* storage_;
@@ -257,7 +300,7 @@ class memory_storage {
             auto& child = current->children[name];
             if (!child) {
                 child = node::make_directory();
-                current->durable_children[name] = child;
+                make_entry_durable(*current, name);
             } else if (!child->is_directory) {
                 detail::throw_storage_error(errc::invalid_path, directory,
                                             "'" + name + "' exists and is not a directory");
@@ -286,13 +329,20 @@ class memory_storage {
         if (target != to_directory->children.end() && target->second == source->second) {
             return;  // renaming a file onto itself changes nothing, as in POSIX
         }
-        if (target != to_directory->children.end() && target->second->is_directory) {
-            detail::throw_storage_error(errc::file_invalid_type, to,
-                                        "rename: target is a directory");
+        if (target != to_directory->children.end() && source->second->is_directory &&
+            !target->second->is_directory) {
+            detail::throw_storage_error(
+                errc::invalid_path, from,
+                "rename to '" + to.string() + "': a directory cannot replace a file");
         }
-        if (source->second->is_directory && is_within(to_names, from_names)) {
-            detail::throw_storage_error(errc::invalid_path, to,
-                                        "rename: cannot move a directory into itself");
+        if (target != to_directory->children.end() && target->second->is_directory) {
+            detail::throw_storage_error(errc::file_invalid_type, from,
+                                        "rename to '" + to.string() + "': target is a directory");
+        }
+        if (source->second->is_directory && is_on_path(source->second, to_names)) {
+            detail::throw_storage_error(
+                errc::invalid_path, from,
+                "rename to '" + to.string() + "': cannot move a directory into itself");
         }
         auto moved = source->second;
         moved->created_in.reset();  // a rename is durable only through its directories
@@ -338,7 +388,8 @@ class memory_storage {
     /// handle opened before is dead.
     void crash() {
         const std::unique_lock lock{mutex_};
-        restore_durable(*root_);
+        std::set<const node*> visited{root_.get()};
+        restore_durable(*root_, visited);
         epoch_.fetch_add(1);
     }
 
@@ -359,10 +410,35 @@ class memory_storage {
         return names;
     }
 
-    static bool is_within(const std::vector<std::string>& inner,
-                          const std::vector<std::string>& outer) {
-        return inner.size() >= outer.size() &&
-               std::equal(outer.begin(), outer.end(), inner.begin());
+    /// Whether `candidate` is a directory on the way to `names`' parent, by
+    /// identity: after a partly durable rename one node can have two names.
+    [[nodiscard]] bool is_on_path(const node_ptr& candidate,
+                                  const std::vector<std::string>& names) const {
+        auto current = root_;
+        for (std::size_t index = 0; index + 1 < names.size() && current; ++index) {
+            current = child_of(*current, names[index]);
+            if (current == candidate) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// Makes one new entry of `directory` durable. If the name is durably bound to
+    /// another node that is still linked in the directory (renamed away, the
+    /// directory not synced since), binding the name alone would lose that node in
+    /// a crash, so the whole directory is made durable, as an fsync of it would.
+    static void make_entry_durable(node& directory, const std::string& name) {
+        const auto durable = directory.durable_children.find(name);
+        const bool displaces_linked_node =
+            durable != directory.durable_children.end() &&
+            std::ranges::any_of(directory.children,
+                                [&](const auto& entry) { return entry.second == durable->second; });
+        if (displaces_linked_node) {
+            directory.durable_children = directory.children;
+        } else {
+            directory.durable_children[name] = directory.children.at(name);
+        }
     }
 
     /// The node named by the first `depth` names, or null if there is none (also
@@ -405,15 +481,26 @@ class memory_storage {
         return child == directory.children.end() ? nullptr : child->second;
     }
 
-    static void restore_durable(node& directory) {
+    /// Rebuilds the live tree from the durable one. A rename across directories
+    /// synced only in its target leaves one node durable under two names; a file may
+    /// stay so (like a hard link), but a directory keeps only the first name found,
+    /// so the tree stays a tree (no cycle, nothing visited twice).
+    static void restore_durable(node& directory, std::set<const node*>& visited) {
         directory.children = directory.durable_children;
-        for (const auto& [name, child] : directory.children) {
+        for (auto entry = directory.children.begin(); entry != directory.children.end();) {
+            const auto child = entry->second;
             child->created_in.reset();
+            if (child->is_directory && !visited.insert(child.get()).second) {
+                directory.durable_children.erase(entry->first);
+                entry = directory.children.erase(entry);
+                continue;
+            }
             if (child->is_directory) {
-                restore_durable(*child);
+                restore_durable(*child, visited);
             } else {
                 child->bytes = child->durable_bytes;
             }
+            ++entry;
         }
     }
 

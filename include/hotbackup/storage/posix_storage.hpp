@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <limits>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -40,7 +41,12 @@ namespace detail {
 
 /// The directory whose entry names `path` ("." for a bare file name).
 inline std::filesystem::path parent_directory(const std::filesystem::path& path) {
-    auto parent = path.parent_path();
+    // "d/sub/" names sub, whose parent is d; parent_path() alone would give "d/sub".
+    auto normal = path.lexically_normal();
+    if (!normal.has_filename()) {
+        normal = normal.parent_path();
+    }
+    auto parent = normal.parent_path();
     return parent.empty() ? std::filesystem::path{"."} : parent;
 }
 
@@ -108,10 +114,11 @@ class posix_storage {
                 const auto result = ::pread(fd_, buffer.data() + done, buffer.size() - done,
                                             to_off_t(offset + done));
                 if (result < 0) {
-                    if (errno == EINTR) {
+                    const int error = errno;  // before anything can allocate
+                    if (error == EINTR) {
                         continue;
                     }
-                    detail::throw_io_error(errno, path_, describe("pread", offset, buffer.size()));
+                    detail::throw_io_error(error, path_, describe("pread", offset, buffer.size()));
                 }
                 if (result == 0) {
                     break;  // end of file
@@ -131,10 +138,11 @@ class posix_storage {
                 const auto result = ::pwrite(fd_, bytes.data() + done, bytes.size() - done,
                                              to_off_t(offset + done));
                 if (result < 0) {
-                    if (errno == EINTR) {
+                    const int error = errno;
+                    if (error == EINTR) {
                         continue;
                     }
-                    detail::throw_io_error(errno, path_, describe("pwrite", offset, bytes.size()));
+                    detail::throw_io_error(error, path_, describe("pwrite", offset, bytes.size()));
                 }
                 if (result == 0) {
                     // pwrite makes no progress only when the device cannot take more.
@@ -157,9 +165,11 @@ class posix_storage {
         /// Sets the size: grows with zero bytes or cuts. Throws backup_error.
         void resize(std::uint64_t new_size) {
             require_writable();
-            while (::ftruncate(fd_, to_off_t(new_size)) != 0) {
-                if (errno != EINTR) {
-                    detail::throw_io_error(errno, path_,
+            const auto length = to_off_t(new_size);
+            while (::ftruncate(fd_, length) != 0) {
+                const int error = errno;
+                if (error != EINTR) {
+                    detail::throw_io_error(error, path_,
                                            "ftruncate to " + std::to_string(new_size) + " bytes");
                 }
             }
@@ -265,7 +275,16 @@ class posix_storage {
             detail::throw_storage_error(errc::file_invalid_type, path, "not a regular file");
         }
         if ((flags & O_CREAT) != 0) {
-            detail::fsync_directory(detail::parent_directory(path));
+            try {
+                detail::fsync_directory(detail::parent_directory(path));
+            } catch (...) {
+                // A file this call created must not stay behind half-durable: a
+                // retry would then fail with file_already_exists.
+                if (mode == open_mode::create) {
+                    ::unlink(path.c_str());
+                }
+                throw;
+            }
         }
         return file{path, fd.release(), mode != open_mode::read_only};
     }
@@ -301,7 +320,9 @@ class posix_storage {
             while (const dirent* entry = ::readdir(stream)) {
                 const std::string name = entry->d_name;
                 if (name != "." && name != "..") {
-                    entries.push_back({name, kind_of(::dirfd(stream), *entry, directory)});
+                    if (const auto kind = kind_of(::dirfd(stream), *entry, directory)) {
+                        entries.push_back({name, *kind});
+                    }
                 }
                 errno = 0;
             }
@@ -335,6 +356,9 @@ class posix_storage {
             struct stat status {};
             if (error == EEXIST && ::stat(prefix.c_str(), &status) == 0 &&
                 S_ISDIR(status.st_mode)) {
+                // Another thread, or an earlier attempt whose fsync failed, may have
+                // made it: sync anyway, so it is durable when this returns.
+                detail::fsync_directory(detail::parent_directory(prefix));
                 continue;
             }
             if (error == EEXIST) {
@@ -349,7 +373,8 @@ class posix_storage {
     /// directories. Throws backup_error naming the source path.
     void rename(const std::filesystem::path& from, const std::filesystem::path& to) const {
         if (::rename(from.c_str(), to.c_str()) != 0) {
-            detail::throw_io_error(errno, from, "rename to '" + to.string() + "'");
+            const int error = errno;
+            detail::throw_io_error(error, from, "rename to '" + to.string() + "'");
         }
         const auto from_directory = detail::parent_directory(from);
         const auto to_directory = detail::parent_directory(to);
@@ -380,8 +405,9 @@ class posix_storage {
     }
 
   private:
-    static entry_kind kind_of(int directory_fd, const dirent& entry,
-                              const std::filesystem::path& directory) {
+    /// The kind of a listed entry; nothing if it vanished meanwhile.
+    static std::optional<entry_kind> kind_of(int directory_fd, const dirent& entry,
+                                             const std::filesystem::path& directory) {
         switch (entry.d_type) {
             case DT_REG:
                 return entry_kind::file;
@@ -394,7 +420,11 @@ class posix_storage {
         }
         struct stat status {};
         if (::fstatat(directory_fd, entry.d_name, &status, AT_SYMLINK_NOFOLLOW) != 0) {
-            detail::throw_io_error(errno, directory / entry.d_name, "fstatat");
+            const int error = errno;
+            if (error == ENOENT) {
+                return std::nullopt;  // removed since readdir saw it
+            }
+            detail::throw_io_error(error, directory / entry.d_name, "fstatat");
         }
         if (S_ISREG(status.st_mode)) {
             return entry_kind::file;

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <thread>
 #include <vector>
@@ -35,7 +37,9 @@ errc error_of(Action&& action, const std::filesystem::path& path) {
     try {
         action();
     } catch (const backup_error& error) {
-        CHECK_THAT(error.what(), Catch::Matchers::Contains(path.string()));
+        if (!path.empty()) {
+            CHECK_THAT(error.what(), hotbackup::test::contains_text(path.string()));
+        }
         return error.value();
     }
     FAIL("no backup_error was thrown");
@@ -69,6 +73,21 @@ TEMPLATE_TEST_CASE("storage conformance", "[storage][conformance]", posix_storag
         auto file = storage.open(path, open_mode::create);
         file.write_at(4, as_bytes("x"));
         REQUIRE(read_all(file) == std::string("\0\0\0\0x", 5));
+    }
+
+    SECTION("a zero-length write does not extend the file") {
+        auto file = storage.open(path, open_mode::create);
+        file.write_at(100, {});
+        REQUIRE(file.size() == 0);
+    }
+
+    SECTION("an offset that overflows is invalid_parameter, not a wild write") {
+        auto file = storage.open(path, open_mode::create);
+        const auto huge = std::numeric_limits<std::uint64_t>::max() - 1;
+        REQUIRE(error_of([&] { file.write_at(huge, as_bytes("xy")); }, path) ==
+                errc::invalid_parameter);
+        REQUIRE(error_of([&] { file.resize(huge); }, path) == errc::invalid_parameter);
+        REQUIRE(file.size() == 0);
     }
 
     SECTION("resize grows with zeros and cuts") {
@@ -160,6 +179,22 @@ TEMPLATE_TEST_CASE("storage conformance", "[storage][conformance]", posix_storag
         storage.rename(root / "a", root / "c");
         REQUIRE_FALSE(storage.exists(root / "a"));
         REQUIRE(contents_of(storage, root / "c" / "b" / "f") == "deep");
+    }
+
+    SECTION("a directory cannot replace a file by rename") {
+        storage.create_directories(root / "dir");
+        write_file(storage, path, "file");
+        REQUIRE(error_of([&] { storage.rename(root / "dir", path); }, root / "dir") ==
+                errc::invalid_path);
+        REQUIRE(contents_of(storage, path) == "file");
+    }
+
+    SECTION("paths with a trailing separator name the directory itself") {
+        storage.create_directories(root / "trailing");
+        REQUIRE(storage.list(root / "trailing/").empty());
+        storage.sync_directory(root / "trailing/");
+        storage.remove(root / "trailing/");
+        REQUIRE_FALSE(storage.exists(root / "trailing"));
     }
 
     SECTION("rename of a missing file fails with file_not_found") {

@@ -39,8 +39,8 @@ TEST_CASE("posix_storage errors carry the errno's text, the operation and the pa
         REQUIRE(error.context().file == missing.string());
         const std::string what = error.what();
         REQUIRE_THAT(what, Catch::Matchers::StartsWith(missing.string() + ": open failed: "));
-        REQUIRE_THAT(what, Catch::Matchers::Contains("No such file or directory"));
-        REQUIRE_THAT(what, Catch::Matchers::Contains("-1811"));
+        REQUIRE_THAT(what, hotbackup::test::contains_text("No such file or directory"));
+        REQUIRE_THAT(what, hotbackup::test::contains_text("-1811"));
     }
 }
 
