@@ -94,7 +94,7 @@ class memory_storage {
         /// Reads up to buffer.size() bytes at offset; fewer only at end of file.
         std::size_t read_at(std::uint64_t offset, std::span<std::byte> buffer) {
             const std::shared_lock lock{storage_mutex()};
-            (void)require_live();
+            require_live();
             const auto& bytes = node_->bytes;
             if (offset >= bytes.size()) {
                 return 0;
@@ -123,7 +123,7 @@ class memory_storage {
         /// The size in bytes as reads see it.
         [[nodiscard]] std::uint64_t size() const {
             const std::shared_lock lock{storage_mutex()};
-            (void)require_live();
+            require_live();
             return node_->bytes.size();
         }
 
@@ -139,7 +139,7 @@ class memory_storage {
         /// directory not synced since.
         void sync() {
             const std::unique_lock lock{storage_mutex()};
-            (void)require_live();
+            require_live();
             node_->durable_bytes = node_->bytes;
             if (const auto directory = node_->created_in.lock()) {
                 const auto entry = directory->children.find(node_->created_name);
@@ -153,7 +153,7 @@ class memory_storage {
         /// Closes the handle (nothing can fail in memory).
         void close() {
             const std::shared_lock lock{storage_mutex()};
-            (void)require_live();
+            require_live();
             storage_ = nullptr;
             node_.reset();
         }
@@ -206,19 +206,15 @@ class memory_storage {
 
         // The checks below run with the storage's mutex held, so a crash() cannot
         // come between them and the operation.
-        [[nodiscard]] memory_storage* require_live() const {
-            if (storage_ == nullptr) {
-                detail::throw_storage_error(errc::invalid_parameter, path_,
-                                            "the file is closed or was moved from");
-            }
+        // storage_mutex() has already refused a closed handle.
+        void require_live() const {
             if (storage_->epoch_.load() != epoch_) {
                 detail::throw_storage_error(errc::invalid_parameter, path_,
                                             "the file was opened before crash()");
             }
-            return storage_;
         }
         void require_writable() const {
-            (void)require_live();
+            require_live();
             if (!writable_) {
                 detail::throw_storage_error(errc::file_access_denied, path_,
                                             "the file was opened read-only");
