@@ -7,13 +7,20 @@
 // at its own `sync`), and `create_directories` at once. `crash()` then throws away
 // everything else, so a test can crash at any point and check what recovery finds.
 //
+// A real device may also keep part of what was not synced: some writes, or the
+// first bytes of one (a torn page, a torn log segment). So each file records the
+// writes made since its last sync (offset and a copy of the bytes; a sync drops
+// them, so memory grows only with unsynced data), and `crash(surviving_bytes)` lets
+// the test choose, write by write, how many leading bytes reach the durable image.
+// `unsynced_writes()` lists them, numbered in the order they were made.
+//
 // One namespace: absolute and relative paths name the same tree ("/a" and "a" are
 // the same file); "." and ".." are resolved lexically and a path that climbs above
 // the root is invalid_path.
 //
 // Thread safety: every member may be called from many threads; one shared mutex
 // guards the tree (reads share it). File handles must not outlive their storage;
-// handles opened before a crash() are dead afterwards (errc::invalid_parameter).
+// handles opened before a crash are dead afterwards (errc::invalid_parameter).
 #pragma once
 
 #include <algorithm>
@@ -22,6 +29,7 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
@@ -46,12 +54,24 @@ class memory_storage {
     using node_ptr = std::shared_ptr<node>;
     using children_map = std::map<std::string, node_ptr, std::less<>>;
 
+    /// A write made since its file's last sync, kept so a crash can let a prefix
+    /// of it survive.
+    struct recorded_write {
+        std::filesystem::path path;  // of the handle it was written through
+        std::uint64_t offset = 0;
+        std::vector<std::byte> bytes;
+        std::size_t sequence = 0;
+    };
+
     /// A file or a directory. Files keep two byte images, directories two child
     /// maps: what the program sees now, and what survives a crash.
     struct node {
         bool is_directory = false;
         std::vector<std::byte> bytes;
         std::vector<std::byte> durable_bytes;
+        // The writes that took `durable_bytes` to `bytes` (with any resizes, which
+        // are not recorded), oldest first; empty after a sync.
+        std::vector<recorded_write> unsynced_writes;
         children_map children;
         children_map durable_children;
         // A created file whose entry is not durable yet: its own sync makes the
@@ -67,6 +87,22 @@ class memory_storage {
     };
 
   public:
+    /// A write made since its file's last sync, as `unsynced_writes()` lists it and
+    /// `crash(surviving_bytes)` asks about it.
+    struct unsynced_write {
+        /// The path of the handle it was written through, as given to `open` (a
+        /// later rename does not change it).
+        std::filesystem::path path;
+        std::uint64_t offset = 0;  ///< where in the file the write starts
+        std::size_t length = 0;    ///< how many bytes it wrote (never 0)
+        /// Its place among the writes that changed this storage, numbered from 0 in
+        /// the order they were made (over every file, across crashes). Lets a test
+        /// keep, say, every write before a chosen point.
+        std::size_t sequence = 0;
+
+        friend bool operator==(const unsynced_write&, const unsynced_write&) = default;
+    };
+
     /// An open file of a memory_storage. Models `storage_file`.
     class file {
       public:
@@ -104,8 +140,10 @@ class memory_storage {
             return static_cast<std::size_t>(count);
         }
 
-        /// Writes every byte at offset, extending the file with zeros as needed.
-        /// Throws backup_error(file_access_denied) on a read-only file.
+        /// Writes every byte at offset, extending the file with zeros as needed, and
+        /// records the write until the next sync (see `unsynced_writes`). Throws
+        /// backup_error: file_access_denied on a read-only file, invalid_parameter if
+        /// offset + size overflows, disk_full if memory runs out (nothing changes).
         void write_at(std::uint64_t offset, std::span<const std::byte> bytes) {
             const std::unique_lock lock{storage_mutex()};
             require_writable();
@@ -113,11 +151,23 @@ class memory_storage {
                 return;  // as pwrite: a zero-length write does not extend the file
             }
             const auto end = checked_end(offset, bytes.size());
+            // Everything that can run out of memory happens before the file changes,
+            // so a failed write leaves no trace, in the file or in the record.
+            auto& writes = node_->unsynced_writes;
+            recorded_write record;
+            reporting_out_of_memory_as_disk_full(bytes.size(), [&] {
+                record.path = path_;
+                record.bytes.assign(bytes.begin(), bytes.end());
+                writes.reserve(writes.size() + 1);
+            });
             auto& contents = node_->bytes;
             if (end > contents.size()) {
                 grow(contents, end);
             }
             std::ranges::copy(bytes, contents.begin() + static_cast<std::ptrdiff_t>(offset));
+            record.offset = offset;
+            record.sequence = storage_->next_write_sequence_++;
+            writes.push_back(std::move(record));  // cannot throw: the room is reserved
         }
 
         /// The size in bytes as reads see it.
@@ -127,8 +177,10 @@ class memory_storage {
             return node_->bytes.size();
         }
 
-        /// Grows with zeros or cuts. Throws backup_error(file_access_denied) on a
-        /// read-only file.
+        /// Grows with zeros or cuts. Not recorded as a write: a crash keeps the size
+        /// the last sync made durable, grown only by the writes it keeps. Throws
+        /// backup_error: file_access_denied on a read-only file, invalid_parameter or
+        /// disk_full if the size is too large.
         void resize(std::uint64_t new_size) {
             const std::unique_lock lock{storage_mutex()};
             require_writable();
@@ -136,11 +188,13 @@ class memory_storage {
         }
 
         /// Makes the bytes durable, and the file's entry if it was created and its
-        /// directory not synced since.
+        /// directory not synced since; forgets the file's unsynced writes. Throws
+        /// backup_error(invalid_parameter) on a closed or dead handle.
         void sync() {
             const std::unique_lock lock{storage_mutex()};
             require_live();
             node_->durable_bytes = node_->bytes;
+            node_->unsynced_writes.clear();
             if (const auto directory = node_->created_in.lock()) {
                 const auto entry = directory->children.find(node_->created_name);
                 if (entry != directory->children.end() && entry->second == node_) {
@@ -195,12 +249,18 @@ class memory_storage {
 
         /// Resizes, reporting exhausted memory as a full device.
         void grow(std::vector<std::byte>& bytes, std::size_t new_size) const {
+            reporting_out_of_memory_as_disk_full(new_size, [&] { bytes.resize(new_size); });
+        }
+
+        /// Runs `allocate`, reporting exhausted memory (for about `size` bytes) as a
+        /// full device, as a real one would report it.
+        template <class Allocate>
+        void reporting_out_of_memory_as_disk_full(std::size_t size, Allocate&& allocate) const {
             try {
-                bytes.resize(new_size);
+                std::forward<Allocate>(allocate)();
             } catch (const std::bad_alloc&) {
-                detail::throw_storage_error(
-                    errc::disk_full, path_,
-                    "out of memory for " + std::to_string(new_size) + " bytes");
+                detail::throw_storage_error(errc::disk_full, path_,
+                                            "out of memory for " + std::to_string(size) + " bytes");
             }
         }
 
@@ -380,13 +440,52 @@ class memory_storage {
     }
 
     /// Simulates a power loss: afterwards the tree holds exactly what was durable
-    /// (unsynced bytes, creates, renames and removes are gone), and every file
-    /// handle opened before is dead.
-    void crash() {
+    /// (unsynced bytes, resizes, creates, renames and removes are gone), and every
+    /// file handle opened before is dead. May throw std::bad_alloc while copying.
+    void crash() { crash(nullptr); }
+
+    /// Simulates a power loss that tears writes: as `crash()`, except that each
+    /// file's durable image becomes its last synced bytes with, in the order the
+    /// writes were made (a later one over an earlier one), the first
+    /// `surviving_bytes(write)` bytes of each of its unsynced writes (0 drops the
+    /// write; a count of `length` or more keeps it whole). A kept write past the
+    /// end grows the file, with zeros before it if it starts past the end.
+    /// Unsynced resizes are dropped, so a cut is undone and a growth is kept only
+    /// as far as a kept write reaches. The namespace is restored exactly as by
+    /// `crash()`: a file survives only under the names its directories (or its
+    /// own sync, when created) made durable.
+    ///
+    /// `surviving_bytes` is called once for each write `unsynced_writes()` lists,
+    /// in sequence order, before anything changes; it runs with the storage locked
+    /// and must not call the storage. If it throws, the exception propagates and
+    /// the storage is unchanged. An empty function drops every write, as `crash()`.
+    /// May throw std::bad_alloc while building the new images.
+    void crash(const std::function<std::size_t(const unsynced_write&)>& surviving_bytes) {
         const std::unique_lock lock{mutex_};
+        // sequence -> surviving byte count, for the writes that keep at least one.
+        std::map<std::size_t, std::size_t> kept;
+        if (surviving_bytes) {
+            for (const auto& write : list_unsynced_writes()) {
+                const auto count = std::min(surviving_bytes(write), write.length);
+                if (count > 0) {
+                    kept.emplace(write.sequence, count);
+                }
+            }
+        }
         std::set<const node*> visited{root_.get()};
-        restore_durable(*root_, visited);
+        restore_durable(*root_, kept, visited);
         epoch_.fetch_add(1);
+    }
+
+    /// The writes a crash could still tear or drop: every write made since its
+    /// file's last sync (or since the last crash), ordered by sequence, to any file
+    /// reachable now or durably. Writes to a file that no name leads to, now or
+    /// after a crash (removed and the removal synced, only a handle left), are not
+    /// listed: no crash can bring them back. Zero-length writes are never listed.
+    /// May throw std::bad_alloc.
+    [[nodiscard]] std::vector<unsynced_write> unsynced_writes() const {
+        const std::shared_lock lock{mutex_};
+        return list_unsynced_writes();
     }
 
   private:
@@ -469,6 +568,37 @@ class memory_storage {
         return current;
     }
 
+    /// unsynced_writes() with the mutex held.
+    [[nodiscard]] std::vector<unsynced_write> list_unsynced_writes() const {
+        std::vector<unsynced_write> writes;
+        std::set<const node*> visited{root_.get()};
+        collect_unsynced_writes(*root_, visited, writes);
+        std::ranges::sort(writes, {}, &unsynced_write::sequence);
+        return writes;
+    }
+
+    /// Adds the unsynced writes of every file below `directory`, following both the
+    /// live and the durable entries, each node once (after a rename a node can have
+    /// a live name and a different durable one).
+    static void collect_unsynced_writes(const node& directory, std::set<const node*>& visited,
+                                        std::vector<unsynced_write>& writes) {
+        for (const auto* entries : {&directory.children, &directory.durable_children}) {
+            for (const auto& [name, child] : *entries) {
+                if (!visited.insert(child.get()).second) {
+                    continue;
+                }
+                if (child->is_directory) {
+                    collect_unsynced_writes(*child, visited, writes);
+                    continue;
+                }
+                for (const auto& write : child->unsynced_writes) {
+                    writes.push_back(
+                        {write.path, write.offset, write.bytes.size(), write.sequence});
+                }
+            }
+        }
+    }
+
     static node_ptr child_of(const node& directory, const std::string& name) {
         if (!directory.is_directory) {
             return nullptr;
@@ -477,11 +607,13 @@ class memory_storage {
         return child == directory.children.end() ? nullptr : child->second;
     }
 
-    /// Rebuilds the live tree from the durable one. A rename across directories
-    /// synced only in its target leaves one node durable under two names; a file may
-    /// stay so (like a hard link), but a directory keeps only the first name found,
-    /// so the tree stays a tree (no cycle, nothing visited twice).
-    static void restore_durable(node& directory, std::set<const node*>& visited) {
+    /// Rebuilds the live tree from the durable one, each file from its durable bytes
+    /// and the `kept` prefixes (by sequence) of its unsynced writes. A rename across
+    /// directories synced only in its target leaves one node durable under two names;
+    /// a file may stay so (like a hard link), but a directory keeps only the first
+    /// name found, so the tree stays a tree (no cycle, nothing visited twice).
+    static void restore_durable(node& directory, const std::map<std::size_t, std::size_t>& kept,
+                                std::set<const node*>& visited) {
         directory.children = directory.durable_children;
         for (auto entry = directory.children.begin(); entry != directory.children.end();) {
             const auto child = entry->second;
@@ -492,17 +624,41 @@ class memory_storage {
                 continue;
             }
             if (child->is_directory) {
-                restore_durable(*child, visited);
+                restore_durable(*child, kept, visited);
             } else {
-                child->bytes = child->durable_bytes;
+                restore_file(*child, kept);
             }
             ++entry;
         }
     }
 
+    /// Makes a file's durable bytes what the crash leaves and shows them. Its
+    /// unsynced writes are then forgotten, so a file under two names is restored
+    /// the same way twice.
+    static void restore_file(node& file, const std::map<std::size_t, std::size_t>& kept) {
+        auto& image = file.durable_bytes;
+        for (const auto& write : file.unsynced_writes) {  // oldest first
+            const auto survivor = kept.find(write.sequence);
+            if (survivor == kept.end()) {
+                continue;
+            }
+            // write_at checked that offset + length fits in a size_t.
+            const auto offset = static_cast<std::size_t>(write.offset);
+            const auto count = survivor->second;
+            if (offset + count > image.size()) {
+                image.resize(offset + count);
+            }
+            std::copy_n(write.bytes.begin(), count,
+                        image.begin() + static_cast<std::ptrdiff_t>(offset));
+        }
+        file.unsynced_writes.clear();
+        file.bytes = image;
+    }
+
     mutable std::shared_mutex mutex_;
     node_ptr root_;
     std::atomic<std::uint64_t> epoch_{0};
+    std::size_t next_write_sequence_ = 0;  // guarded by mutex_ (held exclusively)
 };
 
 static_assert(storage<memory_storage>);

@@ -245,46 +245,54 @@ TEMPLATE_TEST_CASE("storage conformance", "[storage][conformance]", posix_storag
         REQUIRE(error_of([&] { storage.sync_directory(root / "none"); }, root / "none") ==
                 errc::file_not_found);
     }
+}
 
-    SECTION("one file serves concurrent writers and readers on disjoint ranges") {
-        constexpr std::size_t thread_count = 4;
-        constexpr std::size_t block_size = 4096;
-        constexpr std::size_t blocks_per_thread = 32;
-        auto file = storage.open(path, open_mode::create);
-        std::vector<std::thread> threads;
-        for (std::size_t thread_index = 0; thread_index < thread_count; ++thread_index) {
-            threads.emplace_back([&file, thread_index] {
-                const std::vector<std::byte> block(block_size,
-                                                   static_cast<std::byte>('a' + thread_index));
-                for (std::size_t block_index = 0; block_index < blocks_per_thread; ++block_index) {
-                    const auto offset = (block_index * thread_count + thread_index) * block_size;
-                    file.write_at(offset, block);
-                }
-            });
-        }
-        for (auto& thread : threads) {
-            thread.join();
-        }
-        REQUIRE(file.size() == thread_count * block_size * blocks_per_thread);
+// A test case of its own, not a section of the one above, so that the TSan run
+// (tests tagged [threads]) runs only the tests that use threads.
+TEMPLATE_TEST_CASE("storage conformance: concurrent writes and reads on disjoint ranges",
+                   "[storage][conformance][threads]", posix_storage, memory_storage,
+                   faulty_memory_storage) {
+    storage_fixture<TestType> fixture;
+    auto& storage = fixture.storage;
+    const auto path = fixture.root / "data.bin";
 
-        std::vector<int> wrong_blocks(thread_count, 0);
-        threads.clear();
-        for (std::size_t thread_index = 0; thread_index < thread_count; ++thread_index) {
-            threads.emplace_back([&file, &wrong_blocks, thread_index] {
-                std::vector<std::byte> block(block_size);
-                for (std::size_t block_index = 0; block_index < blocks_per_thread; ++block_index) {
-                    const auto offset = (block_index * thread_count + thread_index) * block_size;
-                    const bool complete = file.read_at(offset, block) == block_size;
-                    const bool right = std::ranges::all_of(block, [&](std::byte value) {
-                        return value == static_cast<std::byte>('a' + thread_index);
-                    });
-                    wrong_blocks[thread_index] += (complete && right) ? 0 : 1;
-                }
-            });
-        }
-        for (auto& thread : threads) {
-            thread.join();
-        }
-        REQUIRE(wrong_blocks == std::vector<int>(thread_count, 0));
+    constexpr std::size_t thread_count = 4;
+    constexpr std::size_t block_size = 4096;
+    constexpr std::size_t blocks_per_thread = 32;
+    auto file = storage.open(path, open_mode::create);
+    std::vector<std::thread> threads;
+    for (std::size_t thread_index = 0; thread_index < thread_count; ++thread_index) {
+        threads.emplace_back([&file, thread_index] {
+            const std::vector<std::byte> block(block_size,
+                                               static_cast<std::byte>('a' + thread_index));
+            for (std::size_t block_index = 0; block_index < blocks_per_thread; ++block_index) {
+                const auto offset = (block_index * thread_count + thread_index) * block_size;
+                file.write_at(offset, block);
+            }
+        });
     }
+    for (auto& thread : threads) {
+        thread.join();
+    }
+    REQUIRE(file.size() == thread_count * block_size * blocks_per_thread);
+
+    std::vector<int> wrong_blocks(thread_count, 0);
+    threads.clear();
+    for (std::size_t thread_index = 0; thread_index < thread_count; ++thread_index) {
+        threads.emplace_back([&file, &wrong_blocks, thread_index] {
+            std::vector<std::byte> block(block_size);
+            for (std::size_t block_index = 0; block_index < blocks_per_thread; ++block_index) {
+                const auto offset = (block_index * thread_count + thread_index) * block_size;
+                const bool complete = file.read_at(offset, block) == block_size;
+                const bool right = std::ranges::all_of(block, [&](std::byte value) {
+                    return value == static_cast<std::byte>('a' + thread_index);
+                });
+                wrong_blocks[thread_index] += (complete && right) ? 0 : 1;
+            }
+        });
+    }
+    for (auto& thread : threads) {
+        thread.join();
+    }
+    REQUIRE(wrong_blocks == std::vector<int>(thread_count, 0));
 }

@@ -1,7 +1,13 @@
 // memory_storage::crash() keeps exactly what the storage contract says is durable
-// and drops everything else.
+// and drops everything else; crash(surviving_bytes) also keeps the chosen prefixes
+// of unsynced writes, as a power loss that tears writes would.
 #include <array>
 #include <cstddef>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "support/catch.hpp"
 #include "support/storage_fixture.hpp"
@@ -14,6 +20,7 @@ using hotbackup::open_mode;
 using hotbackup::test::as_bytes;
 using hotbackup::test::contents_of;
 using hotbackup::test::write_file;
+using unsynced_write = memory_storage::unsynced_write;
 
 namespace {
 
@@ -243,4 +250,355 @@ TEST_CASE_METHOD(crash_fixture,
     REQUIRE_THROWS_AS(storage.rename(directory, directory / "inner" / "x"), backup_error);
     storage.crash();  // terminates
     REQUIRE(contents_of(storage, directory / "f") == "f");
+}
+
+// --- torn writes: crash(surviving_bytes) ------------------------------------------
+
+namespace {
+
+/// Keeps every unsynced write whole.
+std::size_t keep_whole(const unsynced_write& write) {
+    return write.length;
+}
+
+/// Drops every unsynced write.
+std::size_t drop(const unsynced_write& /*write*/) {
+    return 0;
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(crash_fixture, "a torn crash can keep unsynced writes whole",
+                 "[storage][memory][crash][torn]") {
+    auto file = storage.open(path, open_mode::create);
+    file.write_at(0, as_bytes("synced"));
+    file.sync();
+    file.write_at(0, as_bytes("SYNCED and more"));
+    storage.crash(keep_whole);
+    REQUIRE(contents_of(storage, path) == "SYNCED and more");
+}
+
+TEST_CASE_METHOD(crash_fixture, "a torn crash that keeps nothing is a plain crash",
+                 "[storage][memory][crash][torn]") {
+    auto file = storage.open(path, open_mode::create);
+    file.write_at(0, as_bytes("synced"));
+    file.sync();
+    file.write_at(0, as_bytes("SYNCED and more"));
+
+    SECTION("every write dropped by the function") {
+        storage.crash(drop);
+    }
+    SECTION("an empty function") {
+        storage.crash(std::function<std::size_t(const unsynced_write&)>{});
+    }
+
+    REQUIRE(contents_of(storage, path) == "synced");
+    REQUIRE(storage.unsynced_writes().empty());
+}
+
+TEST_CASE_METHOD(crash_fixture, "a torn crash keeps the chosen prefix of a write",
+                 "[storage][memory][crash][torn]") {
+    write_file(storage, path, "aaaaaaaa");
+    auto file = storage.open(path, open_mode::read_write);
+    file.write_at(2, as_bytes("bbbb"));
+
+    SECTION("a prefix") {
+        storage.crash([](const unsynced_write&) { return std::size_t{3}; });
+        REQUIRE(contents_of(storage, path) == "aabbbaaa");
+    }
+    SECTION("more than the write's length keeps it whole, and no more") {
+        storage.crash([](const unsynced_write&) { return std::size_t{1000}; });
+        REQUIRE(contents_of(storage, path) == "aabbbbaa");
+    }
+}
+
+TEST_CASE_METHOD(crash_fixture, "kept overlapping writes land in the order they were made",
+                 "[storage][memory][crash][torn]") {
+    write_file(storage, path, "........");
+    auto file = storage.open(path, open_mode::read_write);
+    file.write_at(0, as_bytes("1111"));
+    file.write_at(2, as_bytes("2222"));
+    file.write_at(1, as_bytes("33"));
+    const auto writes = storage.unsynced_writes();
+    REQUIRE(writes.size() == 3);
+    const auto first = writes[0].sequence;
+
+    SECTION("all of them: a later write over an earlier one") {
+        storage.crash(keep_whole);
+        REQUIRE(contents_of(storage, path) == "133222..");
+    }
+    SECTION("in order up to a point, as a device that writes in order would") {
+        storage.crash([&](const unsynced_write& write) {
+            return write.sequence < first + 2 ? write.length : 0;
+        });
+        REQUIRE(contents_of(storage, path) == "112222..");
+    }
+    SECTION("out of order: a later write without the earlier one") {
+        storage.crash([&](const unsynced_write& write) {
+            return write.sequence == first ? 0 : write.length;
+        });
+        REQUIRE(contents_of(storage, path) == ".33222..");
+    }
+    SECTION("the first torn, the second dropped, the third whole") {
+        storage.crash([&](const unsynced_write& write) -> std::size_t {
+            if (write.sequence == first) {
+                return 1;
+            }
+            return write.sequence == first + 1 ? 0 : write.length;
+        });
+        REQUIRE(contents_of(storage, path) == "133.....");
+    }
+}
+
+TEST_CASE_METHOD(crash_fixture, "a kept write past the end grows the file with zeros",
+                 "[storage][memory][crash][torn]") {
+    write_file(storage, path, "ab");
+    auto file = storage.open(path, open_mode::read_write);
+    file.write_at(6, as_bytes("xyz"));
+
+    SECTION("whole") {
+        storage.crash(keep_whole);
+        REQUIRE(contents_of(storage, path) == std::string("ab\0\0\0\0xyz", 9));
+    }
+    SECTION("torn") {
+        storage.crash([](const unsynced_write&) { return std::size_t{1}; });
+        REQUIRE(contents_of(storage, path) == std::string("ab\0\0\0\0x", 7));
+    }
+    SECTION("dropped: the size stays the synced one") {
+        storage.crash(drop);
+        REQUIRE(contents_of(storage, path) == "ab");
+    }
+}
+
+TEST_CASE_METHOD(crash_fixture, "a torn crash drops unsynced resizes except as kept writes imply",
+                 "[storage][memory][crash][torn]") {
+    write_file(storage, path, "0123456789");
+    auto file = storage.open(path, open_mode::read_write);
+
+    SECTION("a cut is undone under a kept write") {
+        file.resize(2);
+        file.write_at(2, as_bytes("ab"));
+        storage.crash(keep_whole);
+        REQUIRE(contents_of(storage, path) == "01ab456789");
+    }
+    SECTION("a growth is kept only as far as a kept write reaches") {
+        file.resize(100);
+        file.write_at(12, as_bytes("z"));
+        storage.crash(keep_whole);
+        REQUIRE(contents_of(storage, path) == std::string("0123456789\0\0z", 13));
+    }
+}
+
+TEST_CASE_METHOD(crash_fixture, "a sync forgets the file's unsynced writes",
+                 "[storage][memory][crash][torn]") {
+    auto file = storage.open(path, open_mode::create);
+    file.write_at(0, as_bytes("first"));
+    file.sync();
+    file.write_at(5, as_bytes(" second"));
+    REQUIRE(storage.unsynced_writes().size() == 1);
+
+    std::vector<unsynced_write> asked;
+    storage.crash([&](const unsynced_write& write) {
+        asked.push_back(write);
+        return std::size_t{0};
+    });
+    REQUIRE(asked.size() == 1);
+    REQUIRE(asked[0].offset == 5);
+    REQUIRE(contents_of(storage, path) == "first");
+    REQUIRE(storage.unsynced_writes().empty());
+}
+
+TEST_CASE_METHOD(crash_fixture, "unsynced_writes lists every pending write in order",
+                 "[storage][memory][crash][torn]") {
+    const auto other = root / "other.log";
+    auto data = storage.open(path, open_mode::create);
+    auto log = storage.open(other, open_mode::create);
+    REQUIRE(storage.unsynced_writes().empty());
+
+    data.write_at(8, as_bytes("page"));
+    log.write_at(0, as_bytes("record"));
+    log.write_at(6, {});  // a zero-length write changes nothing and is not listed
+    data.write_at(0, as_bytes("header"));
+    const auto writes = storage.unsynced_writes();
+    REQUIRE(writes.size() == 3);
+    const auto first = writes[0].sequence;
+    REQUIRE(writes == std::vector<unsynced_write>{
+                          {path, 8, 4, first}, {other, 0, 6, first + 1}, {path, 0, 6, first + 2}});
+
+    SECTION("a sync of one file removes only its writes") {
+        log.sync();
+        REQUIRE(storage.unsynced_writes() ==
+                std::vector<unsynced_write>{{path, 8, 4, first}, {path, 0, 6, first + 2}});
+    }
+    SECTION("crash asks about exactly the listed writes, in order") {
+        std::vector<unsynced_write> asked;
+        storage.crash([&](const unsynced_write& write) {
+            asked.push_back(write);
+            return write.length;
+        });
+        REQUIRE(asked == writes);
+        // Neither file's entry was durable: the writes were asked about, but nothing
+        // leads to them after the crash.
+        REQUIRE(storage.list(root).empty());
+        REQUIRE(storage.unsynced_writes().empty());
+    }
+    SECTION("a removed file's writes stay listed until its removal is durable") {
+        storage.sync_directory(root);
+        storage.remove(other);
+        REQUIRE(storage.unsynced_writes().size() == 3);
+        storage.sync_directory(root);
+        REQUIRE(storage.unsynced_writes() ==
+                std::vector<unsynced_write>{{path, 8, 4, first}, {path, 0, 6, first + 2}});
+    }
+}
+
+TEST_CASE_METHOD(crash_fixture, "a write made before a rename survives under the durable name",
+                 "[storage][memory][crash][torn]") {
+    const auto renamed = root / "renamed.edb";
+    write_file(storage, path, "old");
+    storage.sync_directory(root);
+    auto file = storage.open(path, open_mode::read_write);
+    file.write_at(0, as_bytes("new"));
+    storage.rename(path, renamed);
+    // The record stays with the file, under the path it was written through.
+    REQUIRE(storage.unsynced_writes() ==
+            std::vector<unsynced_write>{{path, 0, 3, storage.unsynced_writes()[0].sequence}});
+
+    SECTION("the rename not durable") {
+        storage.crash(keep_whole);
+        REQUIRE_FALSE(storage.exists(renamed));
+        REQUIRE(contents_of(storage, path) == "new");
+    }
+    SECTION("the rename durable") {
+        storage.sync_directory(root);
+        storage.crash(keep_whole);
+        REQUIRE_FALSE(storage.exists(path));
+        REQUIRE(contents_of(storage, renamed) == "new");
+    }
+}
+
+TEST_CASE_METHOD(crash_fixture, "a torn write to a new file survives only where its entry does",
+                 "[storage][memory][crash][torn]") {
+    auto file = storage.open(path, open_mode::create);
+    file.write_at(0, as_bytes("torn page"));
+
+    SECTION("the directory synced: the file holds the prefix") {
+        storage.sync_directory(root);
+        storage.crash([](const unsynced_write&) { return std::size_t{4}; });
+        REQUIRE(contents_of(storage, path) == "torn");
+    }
+    SECTION("the directory not synced: the file is gone") {
+        storage.crash(keep_whole);
+        REQUIRE_FALSE(storage.exists(path));
+    }
+}
+
+TEST_CASE_METHOD(crash_fixture, "a torn crash keeps what it kept through the next crash",
+                 "[storage][memory][crash][torn]") {
+    write_file(storage, path, "aaaa");
+    auto file = storage.open(path, open_mode::read_write);
+    file.write_at(0, as_bytes("bbbb"));
+    storage.crash([](const unsynced_write&) { return std::size_t{2}; });
+    REQUIRE(contents_of(storage, path) == "bbaa");
+    storage.crash();
+    REQUIRE(contents_of(storage, path) == "bbaa");
+}
+
+TEST_CASE_METHOD(crash_fixture, "handles opened before a torn crash are dead afterwards",
+                 "[storage][memory][crash][torn]") {
+    write_file(storage, path, "x");
+    auto file = storage.open(path, open_mode::read_write);
+    file.write_at(0, as_bytes("y"));
+    storage.crash(keep_whole);
+    std::array<std::byte, 1> buffer{};
+    try {
+        (void)file.read_at(0, buffer);
+        FAIL("a read through a dead handle succeeded");
+    } catch (const backup_error& error) {
+        REQUIRE(error.value() == errc::invalid_parameter);
+    }
+    REQUIRE_THROWS_AS(file.write_at(0, as_bytes("z")), backup_error);
+    REQUIRE_THROWS_AS(file.sync(), backup_error);
+    REQUIRE(contents_of(storage, path) == "y");
+}
+
+TEST_CASE_METHOD(crash_fixture,
+                 "a surviving_bytes function that throws leaves the storage as it was",
+                 "[storage][memory][crash][torn]") {
+    write_file(storage, path, "synced");
+    auto file = storage.open(path, open_mode::read_write);
+    file.write_at(0, as_bytes("SYNCED"));
+    const auto writes = storage.unsynced_writes();
+    REQUIRE_THROWS_AS(storage.crash([](const unsynced_write&) -> std::size_t {
+        throw std::runtime_error("test gives up");
+    }),
+                      std::runtime_error);
+    REQUIRE(storage.unsynced_writes() == writes);
+    file.write_at(6, as_bytes("!"));  // the handle still lives
+    REQUIRE(contents_of(storage, path) == "SYNCED!");
+}
+
+TEST_CASE("a torn crash reaches a memory_storage wrapped in faulty_storage",
+          "[storage][memory][faulty][crash][torn]") {
+    hotbackup::test::faulty_memory_storage storage;
+    const std::filesystem::path path{"/data.edb"};
+    write_file(storage, path, "........");
+    auto file = storage.open(path, open_mode::read_write);
+    // The device fails the write after 5 bytes, then power is lost and 3 of those
+    // 5 reach the platter.
+    storage.tear_write(storage.operation_count(), 5);
+    REQUIRE_THROWS_AS(file.write_at(0, as_bytes("torn page")), backup_error);
+    REQUIRE(storage.inner().unsynced_writes().size() == 1);
+    REQUIRE(storage.inner().unsynced_writes()[0].length == 5);
+    storage.inner().crash([](const unsynced_write&) { return std::size_t{3}; });
+    REQUIRE(contents_of(storage, path) == "tor.....");
+}
+
+TEST_CASE_METHOD(crash_fixture, "writes from many threads are all recorded, each once",
+                 "[storage][memory][crash][torn][threads]") {
+    constexpr std::size_t thread_count = 4;
+    constexpr std::size_t writes_per_thread = 64;
+    constexpr std::size_t block_size = 16;
+    auto file = storage.open(path, open_mode::create);
+    file.sync();
+    std::vector<std::thread> threads;
+    for (std::size_t thread_index = 0; thread_index < thread_count; ++thread_index) {
+        threads.emplace_back([&, thread_index] {
+            const std::vector<std::byte> block(block_size, std::byte{0xff});
+            for (std::size_t write_index = 0; write_index < writes_per_thread; ++write_index) {
+                const auto offset = (write_index * thread_count + thread_index) * block_size;
+                file.write_at(offset, block);
+            }
+        });
+    }
+    // A test may list the writes while others are still being made.
+    threads.emplace_back([&] {
+        for (std::size_t round = 0; round < writes_per_thread; ++round) {
+            (void)storage.unsynced_writes();
+        }
+    });
+    for (auto& thread : threads) {
+        thread.join();
+    }
+
+    const auto writes = storage.unsynced_writes();
+    REQUIRE(writes.size() == thread_count * writes_per_thread);
+    for (std::size_t index = 1; index < writes.size(); ++index) {
+        REQUIRE(writes[index].sequence == writes[index - 1].sequence + 1);
+    }
+    // Keep every other write, by sequence: exactly those blocks survive.
+    storage.crash(
+        [](const unsynced_write& write) { return write.sequence % 2 == 0 ? write.length : 0; });
+    const auto contents = contents_of(storage, path);
+    std::size_t kept_blocks = 0;
+    for (const auto& write : writes) {
+        // Dropped writes past the last kept one are past the end of the file.
+        const auto block =
+            write.offset < contents.size() ? contents.substr(write.offset, block_size) : "";
+        const bool kept = block == std::string(block_size, '\xff');
+        const bool dropped = block.empty() || block == std::string(block_size, '\0');
+        REQUIRE((write.sequence % 2 == 0 ? kept : dropped));
+        kept_blocks += kept ? 1 : 0;
+    }
+    REQUIRE(kept_blocks == writes.size() / 2);
 }
