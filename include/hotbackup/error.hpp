@@ -177,6 +177,7 @@ enum class errc : int {
     database_corrupted_no_repair = -1224,
     database_attached_for_recovery = -1231,
     client_request_to_stop_jet_service = -1329,
+    too_many_attached_databases = -1805,
     // Files, I/O and OS snapshots
     disk_full = -1808,
     file_not_found = -1811,
@@ -606,6 +607,9 @@ constexpr errc_text describe(errc code) noexcept {
         case errc::client_request_to_stop_jet_service:
             return {"JET_errClientRequestToStopJetService",
                     "the service was asked to stop and accepts no more calls"};
+        case errc::too_many_attached_databases:
+            return {"JET_errTooManyAttachedDatabases",
+                    "the instance already has the most databases it can attach"};
         case errc::disk_full:
             return {"JET_errDiskFull", "the disk is full"};
         case errc::file_not_found:
@@ -792,6 +796,7 @@ inline constexpr std::array all_error_codes = {
     errc::database_corrupted_no_repair,
     errc::database_attached_for_recovery,
     errc::client_request_to_stop_jet_service,
+    errc::too_many_attached_databases,
     errc::disk_full,
     errc::file_not_found,
     errc::file_invalid_type,

@@ -2,7 +2,19 @@
 // <hotbackup/esent.hpp> instead (or as well).
 #pragma once
 
+#include "hotbackup/engine/btree_node.hpp"
+#include "hotbackup/engine/checkpoint.hpp"
+#include "hotbackup/engine/database.hpp"
+#include "hotbackup/engine/database_header.hpp"
 #include "hotbackup/engine/file_names.hpp"
+#include "hotbackup/engine/instance.hpp"
+#include "hotbackup/engine/instance_options.hpp"
+#include "hotbackup/engine/log_format.hpp"
+#include "hotbackup/engine/log_reader.hpp"
+#include "hotbackup/engine/log_writer.hpp"
+#include "hotbackup/engine/page.hpp"
+#include "hotbackup/engine/recovery.hpp"
+#include "hotbackup/engine/transaction.hpp"
 #include "hotbackup/error.hpp"
 #include "hotbackup/generator.hpp"
 #include "hotbackup/storage/faulty_storage.hpp"

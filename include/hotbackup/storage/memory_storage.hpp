@@ -439,6 +439,10 @@ class memory_storage {
         }
     }
 
+    /// What makes two handles one namespace: its tree. Instances use it to refuse a
+    /// second instance on the same paths of the same storage (instance.hpp).
+    [[nodiscard]] const void* identity() const noexcept { return root_.get(); }
+
     /// Simulates a power loss: afterwards the tree holds exactly what was durable
     /// (unsynced bytes, resizes, creates, renames and removes are gone), and every
     /// file handle opened before is dead. May throw std::bad_alloc while copying.

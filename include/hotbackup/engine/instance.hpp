@@ -1,0 +1,1014 @@
+// instance<Storage>: the reference engine (design.md "Engine"). One log stream
+// (base name, log directory), one checkpoint file, and up to six attached
+// databases, each an ordered key/value B+tree, on any storage policy.
+//
+// Opening runs soft recovery (recovery.hpp); term() (also run by the destructor)
+// flushes every page, marks the databases clean, logs their detach and advances
+// the checkpoint. Commits are logged, applied to cached pages, and made durable by
+// group commit (log_writer.hpp); dirty pages are written back when the log between
+// the checkpoint and the tip outgrows checkpoint_depth, always after the log that
+// covers them is durable. With circular logging, logs behind the checkpoint are
+// deleted as it moves; otherwise they stay until a backup truncates them.
+//
+// Failure model: a failed log write or sync makes the instance unavailable for
+// good: that call throws errc::log_write_fail and every later call
+// errc::instance_unavailable; opening it again recovers from the log. A failed page
+// write while moving the checkpoint does not undo a commit (its log is durable): it
+// is kept and thrown by checkpoint() or term(), and the flush is retried.
+//
+// The members under "backup_source hooks" are what the backup session uses
+// (design.md "Layers"): list databases, read and verify pages, lock page ranges
+// against flushes, roll and list the log, delete logs, record a backup in a header.
+//
+// Thread-safety: every member may be called from any thread. Lock order, outermost
+// first: commit, checkpoint, attached databases, a database's tree, the log.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "hotbackup/engine/checkpoint.hpp"
+#include "hotbackup/engine/database.hpp"
+#include "hotbackup/engine/instance_options.hpp"
+#include "hotbackup/engine/log_writer.hpp"
+#include "hotbackup/engine/recovery.hpp"
+#include "hotbackup/engine/transaction.hpp"
+#include "hotbackup/error.hpp"
+#include "hotbackup/storage/storage.hpp"
+
+namespace hotbackup::inline v1 {
+
+/// One attached database, as attached_databases() reports it.
+struct database_info {
+    database_id id{};
+    std::filesystem::path path;
+    std::uint32_t page_size = 0;
+    page_number page_count = 0;  ///< B+tree pages; the file holds 2 header pages more
+    signature database_signature{};
+};
+
+/// Counters of an instance since it was opened.
+struct instance_statistics {
+    std::uint64_t commits = 0;
+    std::uint64_t log_bytes_written = 0;  ///< whole 4 KiB segments, padding included
+    std::uint64_t pages_flushed = 0;
+    std::uint64_t checkpoints = 0;
+    std::uint64_t recovered_records = 0;  ///< log records read by recovery at open
+};
+
+namespace detail {
+
+/// Which directories instances of this process use, so a second instance on the
+/// same system or log path is refused (ESE's SystemPathInUse / LogFilePathInUse).
+class path_claim {
+  public:
+    path_claim() = default;
+    path_claim(const void* storage, std::string_view role, const std::filesystem::path& path,
+               errc in_use)
+        : key_(storage, std::string{role}, normalize(path)) {
+        const std::scoped_lock lock{registry().mutex};
+        if (!registry().claimed.insert(key_).second) {
+            key_ = {};
+            throw backup_error(in_use, error_context{.file = path.string()},
+                               "another open instance uses this " + std::string{role});
+        }
+    }
+    path_claim(path_claim&& other) noexcept : key_(std::exchange(other.key_, {})) {}
+    path_claim& operator=(path_claim&& other) noexcept {
+        if (this != &other) {
+            release();
+            key_ = std::exchange(other.key_, {});
+        }
+        return *this;
+    }
+    path_claim(const path_claim&) = delete;
+    path_claim& operator=(const path_claim&) = delete;
+    ~path_claim() { release(); }
+
+    void release() noexcept {
+        if (std::get<0>(key_) != nullptr) {
+            const std::scoped_lock lock{registry().mutex};
+            registry().claimed.erase(key_);
+            key_ = {};
+        }
+    }
+
+  private:
+    using key = std::tuple<const void*, std::string, std::string>;
+    struct claims {
+        std::mutex mutex;
+        std::set<key> claimed;
+    };
+    static claims& registry() {
+        static claims instance;
+        return instance;
+    }
+    static std::string normalize(const std::filesystem::path& path) {
+        auto normal = std::filesystem::absolute(path).lexically_normal();
+        if (!normal.has_filename() && normal.has_parent_path() && normal != normal.root_path()) {
+            normal = normal.parent_path();
+        }
+        return normal.string();
+    }
+
+    key key_{};
+};
+
+/// What makes two storage objects one namespace: a storage's own identity() if it
+/// has one (memory_storage: its tree), the wrapped storage's for a wrapper, else one
+/// per storage type (real file systems).
+template <class Storage>
+const void* storage_identity(Storage& storage) {
+    if constexpr (requires { storage.identity(); }) {
+        return storage.identity();
+    } else if constexpr (requires { storage.inner(); }) {
+        return storage_identity(storage.inner());
+    } else {
+        static const char per_type = 0;
+        return &per_type;
+    }
+}
+
+}  // namespace detail
+
+/// An engine instance on storage policy `Storage`; see the header comment.
+template <storage Storage>
+class instance {
+  public:
+    using transaction = basic_transaction<instance>;
+
+    /// ESE's limit on attached databases per instance.
+    static constexpr std::size_t max_attached_databases = 6;
+
+    /// Opens the instance: checks the options, claims the system and log paths,
+    /// and runs soft recovery (or starts a new log set if there is none). Throws
+    /// backup_error: invalid_parameter (a bad option, named), invalid_system_path /
+    /// invalid_log_directory (missing and create_paths off), system_path_in_use /
+    /// log_file_path_in_use, every error of recovery (recovery.hpp), storage errors.
+    instance(Storage& storage, instance_options options)
+        : storage_(&storage), options_(std::move(options)) {
+        options_.validate();
+        prepare_directory(options_.system_path, errc::invalid_system_path, "system_path");
+        prepare_directory(options_.log_path, errc::invalid_log_directory, "log_path");
+        system_claim_ = detail::path_claim(detail::storage_identity(storage), "system path",
+                                           options_.system_path, errc::system_path_in_use);
+        log_claim_ = detail::path_claim(detail::storage_identity(storage), "log path",
+                                        options_.log_path, errc::log_file_path_in_use);
+        log_settings_ = {options_.log_path, options_.base_name, options_.log_file_size,
+                         options_.page_size};
+        checkpoint_path_ = options_.system_path / checkpoint_file_name(options_.base_name);
+        if (options_.recovery) {
+            open_log();
+        }
+    }
+
+    instance(const instance&) = delete;
+    instance& operator=(const instance&) = delete;
+
+    /// Terminates the instance if term() was not called; errors are swallowed (call
+    /// term() to see them).
+    ~instance() {
+        try {
+            term();
+        } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw
+        }
+    }
+
+    /// Shuts down cleanly: flushes every page, marks each database clean and logs
+    /// its detach, advances the checkpoint, closes the log and releases the paths.
+    /// After a log failure it only closes files (the databases stay dirty; the next
+    /// open recovers them). Idempotent. Throws backup_error: backup_in_progress (a
+    /// backup session runs; nothing is changed), the first deferred page-flush
+    /// error, storage errors (the instance is terminated all the same).
+    void term() {
+        if (backup_active_.load()) {
+            throw backup_error(errc::backup_in_progress,
+                               "a backup session is running; end or stop it first");
+        }
+        if (terminated_.exchange(true)) {
+            return;
+        }
+        std::exception_ptr error;
+        {
+            const std::scoped_lock checkpoint_lock{checkpoint_mutex_};
+            error = deferred_error_;
+        }
+        {
+            const std::scoped_lock report_lock{report_mutex_};
+            if (unreported_log_failure_) {
+                error = std::exchange(unreported_log_failure_, nullptr);
+            }
+        }
+        const bool healthy = !log_ || !log_->failed();
+        try {
+            const std::scoped_lock locks{commit_mutex_, checkpoint_mutex_};
+            const std::unique_lock databases_lock{databases_mutex_};
+            for (auto& entry : databases_) {
+                if (entry.database && healthy) {
+                    close_database(*entry.database);
+                }
+                entry = {};
+            }
+            if (log_ && healthy) {
+                log_->flush_all();
+                write_checkpoint_locked(log_->end_position());
+                delete_behind_checkpoint_locked();
+            }
+        } catch (...) {
+            if (!error) {
+                error = std::current_exception();
+            }
+            const std::unique_lock databases_lock{databases_mutex_};
+            for (auto& entry : databases_) {
+                entry = {};
+            }
+        }
+        if (log_) {
+            // Closed, not destroyed: a call racing with term() may still look at it.
+            try {
+                log_->close();
+            } catch (...) {  // NOLINT(bugprone-empty-catch): closing after a failure
+            }
+        }
+        system_claim_.release();
+        log_claim_.release();
+        if (error) {
+            std::rethrow_exception(error);
+        }
+    }
+
+    // ---- databases ----
+
+    /// Creates a database file at `path` and attaches it. Throws backup_error:
+    /// database_duplicate (the file exists), too_many_attached_databases,
+    /// invalid_path (longer than 512 bytes), log_write_fail, instance_unavailable,
+    /// storage errors.
+    database_id create_database(const std::filesystem::path& path) {
+        check_available();
+        check_path(path);
+        const std::scoped_lock locks{commit_mutex_, checkpoint_mutex_};
+        const std::unique_lock databases_lock{databases_mutex_};
+        if (storage_->exists(path)) {
+            throw backup_error(errc::database_duplicate, error_context{.file = path.string()},
+                               "a file of that name already exists");
+        }
+        const auto slot = free_slot(path);
+        database_header header;
+        header.page_size = options_.page_size;
+        header.state = database_state::just_created;
+        header.database_signature = signature::make();
+        header.log_signature = log_signature_;
+        header.page_count = 1;
+        detail::database<Storage>::create_file(*storage_, path, options_.page_size, header);
+        return attach_locked(slot, path);
+    }
+
+    /// Attaches an existing database. Attaching one that is attached already returns
+    /// its id (ESE's JET_wrnDatabaseAttached). Throws backup_error: file_not_found,
+    /// database_dirty_shutdown (not shut down cleanly: open the instance whose logs
+    /// it needs), database_corrupted, page_size_mismatch, too_many_attached_databases,
+    /// backup_in_progress, invalid_path, log_write_fail, instance_unavailable.
+    database_id attach_database(const std::filesystem::path& path) {
+        check_available();
+        check_path(path);
+        const std::scoped_lock locks{commit_mutex_, checkpoint_mutex_};
+        const std::unique_lock databases_lock{databases_mutex_};
+        if (const auto attached = find_by_path(path)) {
+            return *attached;
+        }
+        require_no_backup();
+        if (!storage_->exists(path)) {
+            throw backup_error(errc::file_not_found, error_context{.file = path.string()},
+                               "no database file to attach");
+        }
+        return attach_locked(free_slot(path), path);
+    }
+
+    /// Flushes the database, marks it clean, logs the detach and closes it. Throws
+    /// backup_error: invalid_database_id, backup_in_progress, log_write_fail,
+    /// instance_unavailable, storage errors (the database stays attached).
+    void detach_database(database_id id) {
+        check_available();
+        const std::scoped_lock locks{commit_mutex_, checkpoint_mutex_};
+        const std::unique_lock databases_lock{databases_mutex_};
+        auto& entry = entry_for(id);
+        require_no_backup();
+        close_database(*entry.database);
+        entry = {};
+    }
+
+    /// The databases attached now, by slot.
+    [[nodiscard]] std::vector<database_info> attached_databases() const {
+        check_available();
+        const std::shared_lock databases_lock{databases_mutex_};
+        std::vector<database_info> result;
+        for (std::size_t slot = 0; slot < databases_.size(); ++slot) {
+            const auto& entry = databases_.at(slot);
+            if (!entry.database) {
+                continue;
+            }
+            const std::shared_lock tree_lock{entry.database->tree_mutex()};
+            result.push_back({database_id{static_cast<std::uint8_t>(slot), entry.attachment},
+                              entry.database->path(), options_.page_size,
+                              entry.database->page_count(),
+                              entry.database->header().database_signature});
+        }
+        return result;
+    }
+
+    // ---- transactions and the log ----
+
+    /// A new transaction. Throws backup_error(errc::instance_unavailable).
+    [[nodiscard]] transaction begin_transaction() {
+        check_available();
+        return transaction{*this};
+    }
+
+    /// Makes every lazy commit durable. Throws backup_error: log_write_fail,
+    /// instance_unavailable.
+    void flush_log() {
+        check_available();
+        if (log_) {
+            log_->flush_all();
+        }
+    }
+
+    /// Closes the current log generation and starts the next (ESE's
+    /// JET_bitForceNewLog); returns the new current generation. Throws
+    /// backup_error: logging_disabled, log_write_fail, log_sequence_end,
+    /// instance_unavailable.
+    log_generation force_new_log() {
+        check_available();
+        require_logging();
+        const std::scoped_lock commit_lock{commit_mutex_};
+        const auto generation = log_->roll();
+        maybe_checkpoint();
+        return generation;
+    }
+
+    /// Writes every dirty page whose log is durable and advances the checkpoint
+    /// (deleting logs behind it under circular logging). Throws backup_error: a
+    /// page-flush error (also one deferred from an earlier automatic checkpoint),
+    /// log_write_fail, instance_unavailable.
+    void checkpoint() {
+        check_available();
+        const std::scoped_lock checkpoint_lock{checkpoint_mutex_};
+        if (deferred_error_) {
+            deferred_error_ = nullptr;  // reported now; the flush below retries it
+        }
+        run_checkpoint_locked();
+    }
+
+    [[nodiscard]] const instance_options& options() const noexcept { return options_; }
+
+    [[nodiscard]] instance_statistics statistics() const {
+        instance_statistics result;
+        result.commits = commits_.load();
+        result.pages_flushed = pages_flushed_.load();
+        result.checkpoints = checkpoints_.load();
+        result.recovered_records = recovered_records_;
+        if (log_) {
+            result.log_bytes_written = log_->bytes_written();
+        }
+        return result;
+    }
+
+    // ---- backup_source hooks ----
+
+    /// The database page size.
+    [[nodiscard]] std::uint32_t page_size() const noexcept { return options_.page_size; }
+
+    /// The log set's signature. Throws backup_error(errc::logging_disabled).
+    [[nodiscard]] signature log_signature() const {
+        require_logging();
+        return log_signature_;
+    }
+
+    /// The header of an attached database as it is now. Throws backup_error:
+    /// invalid_database_id, instance_unavailable.
+    [[nodiscard]] database_header database_header_of(database_id id) const {
+        check_available();
+        const std::shared_lock databases_lock{databases_mutex_};
+        auto& database = *entry_for(id).database;
+        auto header = database.header();
+        const std::shared_lock tree_lock{database.tree_mutex()};
+        header.dbtime = database.dbtime();
+        header.page_count = database.page_count();
+        return header;
+    }
+
+    /// Reads `count` pages from `first` of an attached database's file into `buffer`
+    /// (at least count × page size bytes) and verifies each; unused pages (all
+    /// zero, also past the end of the file) pass. A page being flushed may be read
+    /// half-written and fail: to read pages while the engine runs, lock them with
+    /// lock_pages() and read through the lock.
+    /// Throws backup_error: read_verify_failure / read_pgno_verify_failure naming
+    /// the file and page, invalid_database_id, invalid_parameter (buffer too small),
+    /// instance_unavailable, disk_io.
+    void read_pages(database_id id, page_number first, page_number count,
+                    std::span<std::byte> buffer) {
+        check_available();
+        if (buffer.size() < std::size_t{count} * options_.page_size || first == 0) {
+            throw backup_error(errc::invalid_parameter,
+                               "read_pages needs page numbers from 1 and a buffer of count × "
+                               "page size bytes");
+        }
+        const std::shared_lock databases_lock{databases_mutex_};
+        entry_for(id).database->read_pages(first, count, buffer);
+    }
+
+    /// Holds a page range of a database against flushes (writers go on; they change
+    /// only the cache). While it lives the database cannot be detached. Get it from
+    /// lock_pages().
+    class page_range_lock {
+      public:
+        page_range_lock(page_range_lock&& other) noexcept
+            : databases_lock_(std::move(other.databases_lock_)),
+              database_(other.database_),
+              gate_(std::exchange(other.gate_, nullptr)),
+              first_(other.first_),
+              last_(other.last_) {}
+        page_range_lock& operator=(page_range_lock&&) = delete;
+        page_range_lock(const page_range_lock&) = delete;
+        page_range_lock& operator=(const page_range_lock&) = delete;
+        ~page_range_lock() {
+            if (gate_ != nullptr) {
+                gate_->unlock_range(first_, last_);
+            }
+        }
+
+        /// Reads and verifies `count` pages from `first` (within the locked range)
+        /// into `buffer`, as instance::read_pages does, without taking the
+        /// instance's locks again. Throws as read_pages, and invalid_parameter for
+        /// pages outside the range.
+        void read(page_number first, page_number count, std::span<std::byte> buffer) const {
+            if (gate_ == nullptr || first < first_ || count == 0 ||
+                std::uint64_t{first} + count - 1 > last_ ||
+                buffer.size() < std::size_t{count} * database_->page_size()) {
+                throw backup_error(errc::invalid_parameter,
+                                   "read pages within the locked range into a buffer of count × "
+                                   "page size bytes");
+            }
+            database_->read_pages(first, count, buffer);
+        }
+
+      private:
+        friend class instance;
+        page_range_lock(std::shared_lock<std::shared_mutex> databases_lock,
+                        detail::database<Storage>& database, page_number first, page_number last)
+            : databases_lock_(std::move(databases_lock)),
+              database_(&database),
+              gate_(&database.gate()),
+              first_(first),
+              last_(last) {
+            gate_->lock_range(first_, last_);
+        }
+        std::shared_lock<std::shared_mutex> databases_lock_;
+        detail::database<Storage>* database_;
+        detail::page_range_gate* gate_;
+        page_number first_;
+        page_number last_;
+    };
+
+    /// Locks pages [first, last] of a database against flushes until the returned
+    /// object is destroyed; waits for flushes of those pages in progress. Throws
+    /// backup_error: invalid_database_id, instance_unavailable.
+    [[nodiscard]] page_range_lock lock_pages(database_id id, page_number first, page_number last) {
+        check_available();
+        if (first == 0 || last < first) {
+            throw backup_error(errc::invalid_parameter,
+                               "a page range runs from page 1 or later to a page not before it");
+        }
+        std::shared_lock databases_lock{databases_mutex_};
+        auto& database = *entry_for(id).database;
+        return page_range_lock{std::move(databases_lock), database, first, last};
+    }
+
+    /// Closes the current log and starts the next: every log below the returned
+    /// generation is complete and durable. Same as force_new_log().
+    log_generation roll_log() { return force_new_log(); }
+
+    /// The generation being written now ("<base>.log").
+    [[nodiscard]] log_generation current_log_generation() const {
+        check_available();
+        require_logging();
+        return log_->generation();
+    }
+
+    /// The numbered (closed) log generations in the log directory, ascending.
+    [[nodiscard]] std::vector<log_generation> log_generations() const {
+        check_available();
+        require_logging();
+        return detail::numbered_log_generations(*storage_, log_settings_);
+    }
+
+    /// The path of a closed log generation.
+    [[nodiscard]] std::filesystem::path log_file_path(log_generation generation) const {
+        return log_settings_.numbered_path(generation);
+    }
+
+    /// The lowest generation crash recovery needs now.
+    [[nodiscard]] log_generation checkpoint_generation() const {
+        require_logging();
+        return checkpoint_generation_.load();
+    }
+
+    /// Deletes the closed logs of generations [first, end), oldest first, skipping
+    /// missing ones; never the checkpoint generation or later, nor a held one.
+    /// Returns how many it deleted. Throws backup_error: invalid_parameter (the range
+    /// reaches the checkpoint or a held generation), logging_disabled,
+    /// instance_unavailable, storage errors.
+    std::size_t delete_logs(log_generation first, log_generation end) {
+        check_available();
+        require_logging();
+        const std::scoped_lock checkpoint_lock{checkpoint_mutex_};
+        const auto limit =
+            std::min(checkpoint_generation_.load(), held_from_.value_or(max_log_generation));
+        if (end > limit) {
+            throw backup_error(errc::invalid_parameter, error_context{.generation = end - 1},
+                               "logs from generation " + std::to_string(limit) +
+                                   " on are still needed by recovery or a backup");
+        }
+        return delete_logs_locked(first, end);
+    }
+
+    /// Keeps logs from `generation` on from circular-log deletion (a backup needs
+    /// them), or lets them go again with nothing.
+    void hold_logs_from(std::optional<log_generation> generation) {
+        const std::scoped_lock checkpoint_lock{checkpoint_mutex_};
+        held_from_ = generation;
+    }
+
+    /// Marks whether a backup session runs: attach, detach and term then fail with
+    /// errc::backup_in_progress. Returns false if one was running already.
+    bool set_backup_active(bool active) noexcept {
+        return backup_active_.exchange(active) != active;
+    }
+
+    /// Records a finished backup in a database header slot (B §3.6): the slot is
+    /// overwritten only if its mark is not newer; a truncated full backup also
+    /// clears the incremental and differential slots. Both header copies are
+    /// written and synced. Throws backup_error: invalid_database_id,
+    /// instance_unavailable, storage errors.
+    void write_backup_slot(database_id id, backup_slot slot, const backup_info& info) {
+        check_available();
+        const std::shared_lock databases_lock{databases_mutex_};
+        entry_for(id).database->write_header([&](database_header& header) {
+            if (header.slot(slot).mark > info.mark) {
+                return;
+            }
+            header.slot(slot) = info;
+            if (slot == backup_slot::full) {
+                header.slot(backup_slot::incremental) = {};
+                header.slot(backup_slot::differential) = {};
+            }
+        });
+    }
+
+  private:
+    friend transaction;
+
+    struct attached_entry {
+        std::unique_ptr<detail::database<Storage>> database;
+        std::uint64_t attachment = 0;
+    };
+
+    // ---- opening ----
+
+    void prepare_directory(const std::filesystem::path& path, errc missing,
+                           std::string_view option) {
+        if (storage_->exists(path)) {
+            return;
+        }
+        if (!options_.create_paths) {
+            throw backup_error(
+                missing, error_context{.file = path.string()},
+                std::string{option} + " does not exist (set create_paths to create it)");
+        }
+        storage_->create_directories(path);
+    }
+
+    void open_log() {
+        detail::soft_recovery<Storage> recovery{*storage_, options_, log_settings_,
+                                                checkpoint_path_};
+        auto recovered = recovery.run();
+        std::uint64_t sequence = 0;
+        if (!recovered) {
+            recovered.emplace();
+            recovered->log_signature = signature::make();
+            recovered->current = detail::create_log_file(*storage_, log_settings_,
+                                                         recovered->log_signature, 1, 0, {});
+            detail::install_log_file(*storage_, log_settings_, std::nullopt);
+            recovered->end_segment = 1;
+        } else {
+            sequence = recovered->checkpoint_sequence;
+            recovered_records_ = recovered->replayed_records;
+        }
+        log_signature_ = recovered->log_signature;
+        log_ = std::make_unique<detail::log_writer<Storage>>(
+            *storage_, log_settings_, recovered->current, recovered->end_segment,
+            [this] { return attachments_for_new_log(); });
+        if (!recovered->detach_slots.empty()) {
+            std::vector<log_record> detaches;
+            for (const auto slot : recovered->detach_slots) {
+                detaches.emplace_back(log_records::detach{slot});
+            }
+            log_->flush_to(log_->append(detaches));
+        }
+        const std::scoped_lock checkpoint_lock{checkpoint_mutex_};
+        checkpoint_sequence_ = sequence;
+        write_checkpoint_locked(log_->end_position());
+        delete_behind_checkpoint_locked();
+    }
+
+    /// The attachments a new log file's header records. The log writer calls it
+    /// while rolling, and every roll happens under the commit lock, which attach
+    /// and detach also hold, so the table cannot change meanwhile.
+    std::vector<log_attachment> attachments_for_new_log() const {
+        std::vector<log_attachment> attachments;
+        for (std::size_t slot = 0; slot < databases_.size(); ++slot) {
+            const auto& entry = databases_.at(slot);
+            if (entry.database) {
+                attachments.push_back({static_cast<std::uint8_t>(slot),
+                                       entry.database->header().database_signature,
+                                       entry.database->path().string()});
+            }
+        }
+        return attachments;
+    }
+
+    // ---- checks ----
+
+    void check_available() const {
+        if (terminated_.load()) {
+            throw backup_error(errc::instance_unavailable, "the instance has been terminated");
+        }
+        if (log_ && log_->failed()) {
+            std::exception_ptr unreported;
+            {
+                const std::scoped_lock report_lock{report_mutex_};
+                unreported = std::exchange(unreported_log_failure_, nullptr);
+            }
+            if (unreported) {
+                std::rethrow_exception(unreported);
+            }
+            throw backup_error(errc::instance_unavailable,
+                               "a log write failed; terminate the instance and open it again "
+                               "to recover from the log");
+        }
+        if (apply_failed_.load()) {
+            throw backup_error(errc::instance_unavailable,
+                               "a commit failed while applying its changes; open the instance "
+                               "again to recover from the log");
+        }
+    }
+
+    void require_logging() const {
+        if (!log_) {
+            throw backup_error(errc::logging_disabled,
+                               "the instance runs without a log (options.recovery is off)");
+        }
+    }
+
+    void require_no_backup() const {
+        if (backup_active_.load()) {
+            throw backup_error(errc::backup_in_progress,
+                               "databases cannot be attached or detached during a backup");
+        }
+    }
+
+    static void check_path(const std::filesystem::path& path) {
+        if (path.string().size() > max_database_path_size || path.empty() || !path.has_filename()) {
+            throw backup_error(errc::invalid_path, error_context{.file = path.string()},
+                               "a database path must name a file in at most 512 bytes");
+        }
+    }
+
+    void check_write(database_id id, std::string_view key, std::string_view value) const {
+        check_available();
+        if (key.size() > detail::max_key_size) {
+            throw backup_error(errc::invalid_parameter,
+                               "a key of " + std::to_string(key.size()) +
+                                   " bytes is longer than the limit of 255 bytes");
+        }
+        if (value.size() > options_.page_size / 4) {
+            throw backup_error(errc::invalid_parameter,
+                               "a value of " + std::to_string(value.size()) +
+                                   " bytes is longer than the limit of a quarter page (" +
+                                   std::to_string(options_.page_size / 4) + " bytes)");
+        }
+        const std::shared_lock databases_lock{databases_mutex_};
+        (void)entry_for(id);
+    }
+
+    // ---- the attachment table (callers hold databases_mutex_) ----
+
+    [[nodiscard]] const attached_entry& entry_for(database_id id) const {
+        if (id.slot < databases_.size()) {
+            const auto& entry = databases_.at(id.slot);
+            if (entry.database && entry.attachment == id.attachment) {
+                return entry;
+            }
+        }
+        throw backup_error(errc::invalid_database_id,
+                           "the database id names no attached database (detached?)");
+    }
+    [[nodiscard]] attached_entry& entry_for(database_id id) {
+        return const_cast<attached_entry&>(std::as_const(*this).entry_for(id));
+    }
+
+    [[nodiscard]] std::optional<database_id> find_by_path(const std::filesystem::path& path) const {
+        const auto wanted = path.lexically_normal();
+        for (std::size_t slot = 0; slot < databases_.size(); ++slot) {
+            const auto& entry = databases_.at(slot);
+            if (entry.database && entry.database->path().lexically_normal() == wanted) {
+                return database_id{static_cast<std::uint8_t>(slot), entry.attachment};
+            }
+        }
+        return std::nullopt;
+    }
+
+    [[nodiscard]] std::uint8_t free_slot(const std::filesystem::path& path) const {
+        for (std::size_t slot = 0; slot < databases_.size(); ++slot) {
+            if (!databases_.at(slot).database) {
+                return static_cast<std::uint8_t>(slot);
+            }
+        }
+        throw backup_error(errc::too_many_attached_databases, error_context{.file = path.string()},
+                           "at most 6 databases can be attached to one instance");
+    }
+
+    /// Opens and attaches a database file: the attach record is durable before the
+    /// header says dirty, so a crash between the two leaves a clean database that
+    /// recovery reattaches harmlessly.
+    database_id attach_locked(std::uint8_t slot, const std::filesystem::path& path) {
+        auto opened =
+            std::make_unique<detail::database<Storage>>(*storage_, path, slot, options_.page_size);
+        const auto header = opened->header();
+        const bool never_used = header.state == database_state::just_created &&
+                                header.dbtime == 0 && header.log_signature == log_signature_;
+        if (header.state != database_state::clean && !never_used) {
+            throw backup_error(errc::database_dirty_shutdown, error_context{.file = path.string()},
+                               "the database was not shut down cleanly; open the instance "
+                               "whose log it was attached to so recovery can finish it");
+        }
+        if (log_) {
+            const log_record record =
+                log_records::attach{slot, header.database_signature, header.dbtime, path.string()};
+            log_->flush_to(log_->append(std::span{&record, 1}));
+        }
+        opened->write_header([&](database_header& written) {
+            written.state = database_state::dirty;
+            written.log_signature = log_signature_;
+        });
+        auto& entry = databases_.at(slot);
+        entry.database = std::move(opened);
+        entry.attachment = next_attachment_++;
+        return database_id{slot, entry.attachment};
+    }
+
+    /// Flushes a database, marks it clean and logs its detach. Callers hold the
+    /// commit, checkpoint and (exclusive) databases locks.
+    void close_database(detail::database<Storage>& database) {
+        if (log_) {
+            log_->flush_all();
+            pages_flushed_ += database.flush(log_->durable_position());
+        } else {
+            pages_flushed_ += database.flush(unlimited_position);
+        }
+        {
+            const std::shared_lock tree_lock{database.tree_mutex()};
+            database.refresh_header_counters();
+        }
+        database.write_header(
+            [](database_header& header) { header.state = database_state::clean; });
+        if (log_) {
+            const log_record record = log_records::detach{database.slot()};
+            log_->flush_to(log_->append(std::span{&record, 1}));
+        }
+        database.close();
+    }
+
+    // ---- commit ----
+
+    std::optional<std::string> read_committed(database_id id, std::string_view key) const {
+        check_available();
+        const std::shared_lock databases_lock{databases_mutex_};
+        const auto& database = *entry_for(id).database;
+        const std::shared_lock tree_lock{database.tree_mutex()};
+        return database.get(key);
+    }
+
+    typename detail::database<Storage>::scan_batch scan_committed(database_id id,
+                                                                  std::string_view from) const {
+        check_available();
+        const std::shared_lock databases_lock{databases_mutex_};
+        const auto& database = *entry_for(id).database;
+        const std::shared_lock tree_lock{database.tree_mutex()};
+        return database.scan_from(from);
+    }
+
+    void commit_writes(const typename transaction::write_map& writes, commit_mode mode) {
+        check_available();
+        if (writes.empty()) {
+            return;
+        }
+        log_position end{};
+        {
+            const std::scoped_lock commit_lock{commit_mutex_};
+            const std::shared_lock databases_lock{databases_mutex_};
+            // Every database must still be attached before anything is applied.
+            std::vector<std::unique_lock<std::shared_mutex>> tree_locks;
+            std::optional<database_id> previous;
+            for (const auto& [where, value] : writes) {
+                if (previous != where.first) {
+                    previous = where.first;
+                    tree_locks.emplace_back(entry_for(where.first).database->tree_mutex());
+                }
+            }
+            try {
+                detail::change_set changes;
+                if (log_) {
+                    changes.start = log_->end_position();
+                }
+                for (const auto& [where, value] : writes) {
+                    auto& database = *entry_for(where.first).database;
+                    if (value) {
+                        database.put(where.second, *value, changes);
+                    } else {
+                        database.erase(where.second, changes);
+                    }
+                }
+                if (log_) {
+                    changes.records.emplace_back(
+                        log_records::commit{signature::now_microseconds()});
+                    end = log_->append(changes.records);
+                }
+                for (const auto& [slot, page] : changes.touched) {
+                    databases_.at(slot).database->set_commit_end(page, end);
+                }
+            } catch (...) {
+                // The cache may hold part of this commit and the log none of it: only
+                // recovery from the log can restore a consistent state.
+                apply_failed_.store(true);
+                throw;
+            }
+            ++commits_;
+        }
+        if (log_ && mode == commit_mode::durable) {
+            log_->flush_to(end);
+        }
+        maybe_checkpoint();
+    }
+
+    // ---- checkpoint ----
+
+    /// Starts a checkpoint if the log between the checkpoint and the tip is deeper
+    /// than checkpoint_depth and no other thread is running one. Errors are kept for
+    /// checkpoint() and term(): the commit that triggered it is durable already.
+    void maybe_checkpoint() {
+        if (!log_) {
+            return;
+        }
+        const auto tip = log_->end_position();
+        const auto behind =
+            std::uint64_t{tip.generation - checkpoint_generation_.load()} * options_.log_file_size +
+            tip.offset;
+        if (behind <= options_.checkpoint_depth) {
+            return;
+        }
+        const std::unique_lock checkpoint_lock{checkpoint_mutex_, std::try_to_lock};
+        if (!checkpoint_lock.owns_lock()) {
+            return;
+        }
+        try {
+            run_checkpoint_locked();
+        } catch (...) {
+            if (log_->failed()) {
+                // No caller has seen the log fail yet: the next call reports it as
+                // log_write_fail, later ones as instance_unavailable.
+                const std::scoped_lock report_lock{report_mutex_};
+                unreported_log_failure_ = std::current_exception();
+            } else if (!deferred_error_) {
+                deferred_error_ = std::current_exception();
+            }
+        }
+    }
+
+    void run_checkpoint_locked() {
+        if (!log_) {
+            const std::shared_lock databases_lock{databases_mutex_};
+            for (auto& entry : databases_) {
+                if (entry.database) {
+                    pages_flushed_ += entry.database->flush(unlimited_position);
+                }
+            }
+            return;
+        }
+        // Read before the flush: a page dirtied from now on has its first-dirty
+        // position here or later.
+        auto position = log_->end_position();
+        log_->flush_all();
+        const auto durable = log_->durable_position();
+        {
+            const std::shared_lock databases_lock{databases_mutex_};
+            for (auto& entry : databases_) {
+                if (entry.database) {
+                    pages_flushed_ += entry.database->flush(durable);
+                    if (const auto oldest = entry.database->oldest_dirty()) {
+                        position = std::min(position, *oldest);
+                    }
+                }
+            }
+        }
+        if (position > checkpoint_position_) {
+            write_checkpoint_locked(position);
+        }
+        delete_behind_checkpoint_locked();
+    }
+
+    void write_checkpoint_locked(log_position position) {
+        checkpoint_state state;
+        state.sequence = ++checkpoint_sequence_;
+        state.generation = position.generation;
+        state.offset = position.offset;
+        state.log_signature = log_signature_;
+        write_checkpoint(*storage_, checkpoint_path_, state);
+        checkpoint_position_ = position;
+        checkpoint_generation_.store(position.generation);
+        ++checkpoints_;
+    }
+
+    void delete_behind_checkpoint_locked() {
+        if (!options_.circular_logging) {
+            return;
+        }
+        const auto limit =
+            std::min(checkpoint_generation_.load(), held_from_.value_or(max_log_generation));
+        delete_logs_locked(1, limit);
+    }
+
+    std::size_t delete_logs_locked(log_generation first, log_generation end) {
+        std::size_t deleted = 0;
+        for (const auto generation : detail::numbered_log_generations(*storage_, log_settings_)) {
+            if (generation >= first && generation < end) {
+                storage_->remove(log_settings_.numbered_path(generation));
+                ++deleted;
+            }
+        }
+        if (deleted > 0) {
+            storage_->sync_directory(log_settings_.directory);
+        }
+        return deleted;
+    }
+
+    static constexpr log_position unlimited_position{max_log_generation, ~std::uint32_t{0}};
+
+    Storage* storage_;
+    instance_options options_;
+    detail::log_settings log_settings_;
+    std::filesystem::path checkpoint_path_;
+    detail::path_claim system_claim_;
+    detail::path_claim log_claim_;
+    signature log_signature_{};
+    std::unique_ptr<detail::log_writer<Storage>> log_;
+
+    std::mutex commit_mutex_;
+    std::mutex checkpoint_mutex_;
+    mutable std::shared_mutex databases_mutex_;
+    std::array<attached_entry, max_attached_databases> databases_{};
+    std::uint64_t next_attachment_ = 1;
+
+    std::uint64_t checkpoint_sequence_ = 0;  // under checkpoint_mutex_
+    log_position checkpoint_position_{};     // under checkpoint_mutex_
+    std::atomic<log_generation> checkpoint_generation_{0};
+    std::optional<log_generation> held_from_;  // under checkpoint_mutex_
+    std::exception_ptr deferred_error_;        // under checkpoint_mutex_
+    mutable std::mutex report_mutex_;
+    mutable std::exception_ptr unreported_log_failure_;  // under report_mutex_
+
+    std::atomic<bool> terminated_{false};
+    std::atomic<bool> apply_failed_{false};
+    std::atomic<bool> backup_active_{false};
+    std::atomic<std::uint64_t> commits_{0};
+    std::atomic<std::uint64_t> pages_flushed_{0};
+    std::atomic<std::uint64_t> checkpoints_{0};
+    std::uint64_t recovered_records_ = 0;
+};
+
+}  // namespace hotbackup::inline v1
