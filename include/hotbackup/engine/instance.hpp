@@ -242,7 +242,10 @@ class instance {
             // Closed, not destroyed: a call racing with term() may still look at it.
             try {
                 log_->close();
-            } catch (...) {  // NOLINT(bugprone-empty-catch): closing after a failure
+            } catch (...) {
+                if (!error) {
+                    error = std::current_exception();
+                }
             }
         }
         system_claim_.release();

@@ -285,11 +285,14 @@ TEST_CASE_METHOD(crash_fixture, "a torn crash that keeps nothing is a plain cras
     file.sync();
     file.write_at(0, as_bytes("SYNCED and more"));
 
+    REQUIRE(storage.unsynced_writes().size() == 1);
     SECTION("every write dropped by the function") {
         storage.crash(drop);
+        CHECK(storage.unsynced_writes().empty());
     }
     SECTION("an empty function") {
         storage.crash(std::function<std::size_t(const unsynced_write&)>{});
+        CHECK(storage.unsynced_writes().empty());
     }
 
     REQUIRE(contents_of(storage, path) == "synced");
