@@ -101,6 +101,11 @@ template <storage Storage>
     bytes.resize(std::size_t{2} * log_layout::block_size);
     const auto first = checkpoint_state::decode(std::span{bytes}.first(log_layout::block_size));
     const auto second = checkpoint_state::decode(std::span{bytes}.last(log_layout::block_size));
+    if (!first && !second && detail::all_zero(std::span{bytes}.last(log_layout::block_size))) {
+        // The second copy is written only after the first is synced: the first
+        // write of the file tore, and no checkpoint was ever complete.
+        return std::nullopt;
+    }
     if (!first && !second) {
         throw backup_error(errc::checkpoint_corrupt, error_context{.file = path.string()},
                            "neither copy of the checkpoint is valid");

@@ -67,14 +67,21 @@ class page_range_gate {
         changed_.notify_all();
     }
 
-    void begin_flush(page_number page) {
+    /// Marks `page` as being flushed, waiting while a backup holds it; or, when
+    /// `wait` is false, returns false at once if a backup holds it.
+    bool begin_flush(page_number page, bool wait = true) {
         std::unique_lock lock{mutex_};
-        changed_.wait(lock, [&] {
+        const auto free = [&] {
             return std::ranges::none_of(ranges_, [&](const auto& range) {
                 return page >= range.first && page <= range.second;
             });
-        });
+        };
+        if (!wait && !free()) {
+            return false;
+        }
+        changed_.wait(lock, free);
         flushing_.push_back(page);
+        return true;
     }
 
     void end_flush(page_number page) {
@@ -178,7 +185,8 @@ class database {
 
     [[nodiscard]] std::optional<std::string> get(std::string_view key) const {
         page_number page = root_page;
-        while (true) {
+        for (std::size_t depth = 0;; ++depth) {
+            check_depth(depth, page);
             const auto& node = node_at(page);
             if (node.is_leaf()) {
                 const auto value = node.get(key);
@@ -197,7 +205,8 @@ class database {
     [[nodiscard]] scan_batch scan_from(std::string_view from) const {
         scan_batch batch;
         page_number page = root_page;
-        while (true) {
+        for (std::size_t depth = 0;; ++depth) {
+            check_depth(depth, page);
             const auto& node = node_at(page);
             if (node.is_leaf()) {
                 const auto first = node.find(from).first;
@@ -263,9 +272,10 @@ class database {
                           bytes.begin());
         auto node = btree_node::decode(bytes);
         if (!node) {
-            throw backup_error(errc::log_file_corrupt,
-                               error_context{.file = path_.string(), .page = record.page},
-                               "a logged page image does not parse");
+            throw backup_error(
+                errc::log_file_corrupt, error_context{.file = path_.string(), .page = record.page},
+                "the page image logged at generation " + std::to_string(position.generation) +
+                    " offset " + std::to_string(position.offset) + " does not parse");
         }
         node->dbtime = record.dbtime;
         page.node = std::move(node);
@@ -306,9 +316,10 @@ class database {
     // ---- flushing ----
 
     /// Writes every dirty page whose last commit is durable at `durable`, syncs the
-    /// file, and marks the pages clean (unless changed meanwhile). Returns how many
-    /// pages it wrote. Throws backup_error from the storage.
-    std::size_t flush(log_position durable) {
+    /// file, and marks the pages clean (unless changed meanwhile). A page a backup
+    /// has locked is waited for, or with `wait_for_backup` false left dirty. Returns
+    /// how many pages it wrote. Throws backup_error from the storage.
+    std::size_t flush(log_position durable, bool wait_for_backup = true) {
         struct image {
             page_number page;
             std::uint64_t version;
@@ -329,8 +340,12 @@ class database {
         if (images.empty()) {
             return 0;
         }
-        for (const auto& copy : images) {
-            gate_.begin_flush(copy.page);
+        std::size_t written = 0;
+        for (auto& copy : images) {
+            if (!gate_.begin_flush(copy.page, wait_for_backup)) {
+                copy.version = ~std::uint64_t{0};  // not written: stays dirty
+                continue;
+            }
             try {
                 file_.write_at(page_offset(copy.page, page_size_), copy.bytes);
             } catch (...) {
@@ -338,6 +353,7 @@ class database {
                 throw;
             }
             gate_.end_flush(copy.page);
+            ++written;
         }
         file_.sync();
         const std::unique_lock lock{tree_mutex_};
@@ -347,7 +363,7 @@ class database {
                 cached.dirty = false;
             }
         }
-        return images.size();
+        return written;
     }
 
     /// The oldest first-dirty position of any dirty page, or nothing if all are
@@ -369,12 +385,16 @@ class database {
     template <class Update>
     void write_header(Update&& update) {
         const std::scoped_lock lock{header_mutex_};
-        update(header_);
-        const auto page = header_.encode();
+        // The in-memory header changes only once both copies are on disk, so a
+        // failed write leaves memory saying what the file said before.
+        auto changed = header_;
+        update(changed);
+        const auto page = changed.encode();
         file_.write_at(0, page);
         file_.sync();
         file_.write_at(page_size_, page);
         file_.sync();
+        header_ = changed;
     }
 
     /// Brings the in-memory header's time and page count up to date (caller holds
@@ -436,6 +456,11 @@ class database {
         pages_.clear();
         pages_.push_back(std::make_unique<cached_page>());  // page 0: the header area
         const auto file_pages = file_.size() / page_size_;
+        if (header_.page_count > file_pages) {
+            throw backup_error(errc::database_corrupted, error_context{.file = path_.string()},
+                               "the header counts " + std::to_string(header_.page_count) +
+                                   " pages but the file holds fewer");
+        }
         const page_number last = std::max<page_number>(
             header_.page_count, file_pages > 2 ? static_cast<page_number>(file_pages - 2) : 0);
         constexpr std::size_t chunk_pages = 128;
@@ -491,10 +516,22 @@ class database {
     [[nodiscard]] std::vector<page_number> descend(std::string_view key) const {
         std::vector<page_number> path{root_page};
         while (!node_at(path.back()).is_leaf()) {
+            check_depth(path.size(), path.back());
             path.push_back(node_at(path.back()).child_for(key));
         }
         return path;
     }
+
+    /// A B+tree of pages at least 4 KiB deep is never this deep; a deeper path
+    /// means a branch points back up the tree.
+    void check_depth(std::size_t depth, page_number page) const {
+        if (depth > max_tree_depth) {
+            throw backup_error(errc::database_corrupted,
+                               error_context{.file = path_.string(), .page = page},
+                               "the tree is deeper than any valid tree (a cycle)");
+        }
+    }
+    static constexpr std::size_t max_tree_depth = 64;
 
     cached_page& ensure_page(page_number page) {
         while (pages_.size() <= page) {

@@ -214,7 +214,7 @@ class instance {
                 error = std::exchange(unreported_log_failure_, nullptr);
             }
         }
-        const bool healthy = !log_ || !log_->failed();
+        const bool healthy = (!log_ || !log_->failed()) && !apply_failed_.load();
         try {
             const std::scoped_lock locks{commit_mutex_, checkpoint_mutex_};
             const std::unique_lock databases_lock{databases_mutex_};
@@ -233,6 +233,7 @@ class instance {
             if (!error) {
                 error = std::current_exception();
             }
+            const std::scoped_lock commit_lock{commit_mutex_};
             const std::unique_lock databases_lock{databases_mutex_};
             for (auto& entry : databases_) {
                 entry = {};
@@ -358,8 +359,12 @@ class instance {
     log_generation force_new_log() {
         check_available();
         require_logging();
-        const std::scoped_lock commit_lock{commit_mutex_};
-        const auto generation = log_->roll();
+        log_generation generation = 0;
+        {
+            const std::scoped_lock commit_lock{commit_mutex_};
+            check_available();  // again: term() may have run while this waited
+            generation = log_->roll();
+        }
         maybe_checkpoint();
         return generation;
     }
@@ -371,10 +376,14 @@ class instance {
     void checkpoint() {
         check_available();
         const std::scoped_lock checkpoint_lock{checkpoint_mutex_};
-        if (deferred_error_) {
-            deferred_error_ = nullptr;  // reported now; the flush below retries it
+        check_available();
+        // An earlier automatic checkpoint's failure is reported once, here, after
+        // this run has retried the flush.
+        const auto earlier_failure = std::exchange(deferred_error_, nullptr);
+        run_checkpoint_locked(flush_mode::wait_for_backup);
+        if (earlier_failure) {
+            std::rethrow_exception(earlier_failure);
         }
-        run_checkpoint_locked();
     }
 
     [[nodiscard]] const instance_options& options() const noexcept { return options_; }
@@ -436,13 +445,15 @@ class instance {
     }
 
     /// Holds a page range of a database against flushes (writers go on; they change
-    /// only the cache). While it lives the database cannot be detached. Get it from
-    /// lock_pages().
+    /// only the cache). Get it from lock_pages(). It holds no lock of the instance,
+    /// but a flush of the range waits for it, and detach, term and checkpoints
+    /// flush: so hold it only to read a chunk through read(), and call nothing else
+    /// of the instance meanwhile. It keeps the database object alive; after a
+    /// detach, read() fails (the file is closed).
     class page_range_lock {
       public:
         page_range_lock(page_range_lock&& other) noexcept
-            : databases_lock_(std::move(other.databases_lock_)),
-              database_(other.database_),
+            : database_(std::move(other.database_)),
               gate_(std::exchange(other.gate_, nullptr)),
               first_(other.first_),
               last_(other.last_) {}
@@ -472,17 +483,15 @@ class instance {
 
       private:
         friend class instance;
-        page_range_lock(std::shared_lock<std::shared_mutex> databases_lock,
-                        detail::database<Storage>& database, page_number first, page_number last)
-            : databases_lock_(std::move(databases_lock)),
-              database_(&database),
-              gate_(&database.gate()),
+        page_range_lock(std::shared_ptr<detail::database<Storage>> database, page_number first,
+                        page_number last)
+            : database_(std::move(database)),
+              gate_(&database_->gate()),
               first_(first),
               last_(last) {
             gate_->lock_range(first_, last_);
         }
-        std::shared_lock<std::shared_mutex> databases_lock_;
-        detail::database<Storage>* database_;
+        std::shared_ptr<detail::database<Storage>> database_;
         detail::page_range_gate* gate_;
         page_number first_;
         page_number last_;
@@ -497,9 +506,12 @@ class instance {
             throw backup_error(errc::invalid_parameter,
                                "a page range runs from page 1 or later to a page not before it");
         }
-        std::shared_lock databases_lock{databases_mutex_};
-        auto& database = *entry_for(id).database;
-        return page_range_lock{std::move(databases_lock), database, first, last};
+        std::shared_ptr<detail::database<Storage>> database;
+        {
+            const std::shared_lock databases_lock{databases_mutex_};
+            database = entry_for(id).database;
+        }
+        return page_range_lock{std::move(database), first, last};
     }
 
     /// Closes the current log and starts the next: every log below the returned
@@ -540,6 +552,7 @@ class instance {
         check_available();
         require_logging();
         const std::scoped_lock checkpoint_lock{checkpoint_mutex_};
+        check_available();
         const auto limit =
             std::min(checkpoint_generation_.load(), held_from_.value_or(max_log_generation));
         if (end > limit) {
@@ -587,7 +600,7 @@ class instance {
     friend transaction;
 
     struct attached_entry {
-        std::unique_ptr<detail::database<Storage>> database;
+        std::shared_ptr<detail::database<Storage>> database;
         std::uint64_t attachment = 0;
     };
 
@@ -834,6 +847,7 @@ class instance {
         log_position end{};
         {
             const std::scoped_lock commit_lock{commit_mutex_};
+            check_available();  // again: term() or a failed commit may have come first
             const std::shared_lock databases_lock{databases_mutex_};
             // Every database must still be attached before anything is applied.
             std::vector<std::unique_lock<std::shared_mutex>> tree_locks;
@@ -844,8 +858,8 @@ class instance {
                     tree_locks.emplace_back(entry_for(where.first).database->tree_mutex());
                 }
             }
+            detail::change_set changes;
             try {
-                detail::change_set changes;
                 if (log_) {
                     changes.start = log_->end_position();
                 }
@@ -867,8 +881,12 @@ class instance {
                 }
             } catch (...) {
                 // The cache may hold part of this commit and the log none of it: only
-                // recovery from the log can restore a consistent state.
+                // recovery from the log can restore a consistent state. The pages it
+                // touched must never be flushed, nor any page at all from now on.
                 apply_failed_.store(true);
+                for (const auto& [slot, page] : changes.touched) {
+                    databases_.at(slot).database->set_commit_end(page, unlimited_position);
+                }
                 throw;
             }
             ++commits_;
@@ -900,7 +918,7 @@ class instance {
             return;
         }
         try {
-            run_checkpoint_locked();
+            run_checkpoint_locked(flush_mode::skip_locked_pages);
         } catch (...) {
             if (log_->failed()) {
                 // No caller has seen the log fail yet: the next call reports it as
@@ -913,12 +931,21 @@ class instance {
         }
     }
 
-    void run_checkpoint_locked() {
+    /// Whether a checkpoint's flush waits for pages a backup has locked (an explicit
+    /// checkpoint) or leaves them dirty for the next one (the automatic checkpoint a
+    /// committing thread runs: writers never wait for a backup).
+    enum class flush_mode { wait_for_backup, skip_locked_pages };
+
+    void run_checkpoint_locked(flush_mode mode) {
+        if (apply_failed_.load()) {
+            return;  // the cache may hold half a commit: nothing may be flushed
+        }
+        const bool wait = mode == flush_mode::wait_for_backup;
         if (!log_) {
             const std::shared_lock databases_lock{databases_mutex_};
             for (auto& entry : databases_) {
                 if (entry.database) {
-                    pages_flushed_ += entry.database->flush(unlimited_position);
+                    pages_flushed_ += entry.database->flush(unlimited_position, wait);
                 }
             }
             return;
@@ -932,7 +959,7 @@ class instance {
             const std::shared_lock databases_lock{databases_mutex_};
             for (auto& entry : databases_) {
                 if (entry.database) {
-                    pages_flushed_ += entry.database->flush(durable);
+                    pages_flushed_ += entry.database->flush(durable, wait);
                     if (const auto oldest = entry.database->oldest_dirty()) {
                         position = std::min(position, *oldest);
                     }

@@ -130,8 +130,10 @@ log_scan_result scan_log_file(File& file, bool accept_torn_tail,
         for (std::uint32_t index = 0; index < view.write_count && complete; ++index) {
             auto block = index == 0 ? std::move(first) : detail::read_block(file, segment + index);
             const auto part = detail::view_segment(block, segment + index, generation);
-            complete =
-                part.valid && part.write_first == segment && part.write_count == view.write_count;
+            // Every segment but a write's last is full, which the offsets rely on.
+            complete = part.valid && part.write_first == segment &&
+                       part.write_count == view.write_count &&
+                       (index + 1 == view.write_count || part.used == log_layout::block_size);
             if (complete) {
                 payload_offsets.push_back(static_cast<std::uint64_t>(segment + index) *
                                               log_layout::block_size +
@@ -187,6 +189,12 @@ log_scan_result scan_log_file(File& file, bool accept_torn_tail,
             detail::throw_log_corrupt(path, generation,
                                       static_cast<std::uint64_t>(segment) * log_layout::block_size,
                                       "a damaged segment lies before intact later writes");
+        }
+        if (view.valid) {
+            // Part of the write that stopped the scan reached the disk while its
+            // first segment did not (a disk need not keep a write's blocks in order):
+            // a torn tail all the same, to be cleared before writing continues.
+            damaged = true;
         }
     }
     if (damaged && !accept_torn_tail) {

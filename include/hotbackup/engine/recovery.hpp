@@ -146,6 +146,7 @@ class soft_recovery {
                     checkpoint ? checkpoint->log_signature : header.log_signature;
             }
             check_header(header, path, generation, result.log_signature, previous_created);
+            log_signature_ = result.log_signature;
             if (generation == first) {
                 for (const auto& attachment : header.attachments) {
                     attach(attachment.slot, attachment.database_signature, attachment.path);
@@ -301,6 +302,13 @@ class soft_recovery {
                                          "the file is another database than the log names"};
             return;
         }
+        if (header.state != database_state::clean && header.log_signature != log_signature_) {
+            // Detached from this log set and attached to another since: its pages
+            // belong to that log now, and replaying this one must not touch it.
+            entry.problem = slot_problem{errc::database_log_set_mismatch, context,
+                                         "the database is attached to another log set"};
+            return;
+        }
         entry.database = std::move(opened);
     }
 
@@ -343,6 +351,7 @@ class soft_recovery {
     /// Page changes before this position are in the database files already (the
     /// checkpoint was taken after they were flushed).
     log_position replay_from_{};
+    signature log_signature_{};
 };
 
 }  // namespace hotbackup::inline v1::detail
