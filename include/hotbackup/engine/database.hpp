@@ -540,23 +540,31 @@ class database {
         return *pages_[page];
     }
 
-    /// Gives a changed page the next database time and logs the change: the whole
-    /// page if it was clean (its file copy might be torn by the flush to come),
-    /// else the record given.
-    template <class Record>
-    void log_change(page_number page, change_set& changes, Record record) {
+    /// Gives a changed page the next database time and marks it dirty and touched
+    /// by this commit. Returns whether it was clean before.
+    bool touch(page_number page, change_set& changes) {
         auto& cached = *pages_[page];
         cached.node->dbtime = ++dbtime_;
         ++cached.version;
-        if (!cached.dirty) {
-            cached.dirty = true;
-            cached.first_dirty = changes.start;
+        changes.touched.emplace_back(slot_, page);
+        if (cached.dirty) {
+            return false;
+        }
+        cached.dirty = true;
+        cached.first_dirty = changes.start;
+        return true;
+    }
+
+    /// Logs a key change: the whole page if it was clean (its file copy might be
+    /// torn by the flush to come), else the record given.
+    template <class Record>
+    void log_change(page_number page, change_set& changes, Record record) {
+        if (touch(page, changes)) {
             changes.records.push_back(image_of(page));
         } else {
             record.dbtime = dbtime_;
             changes.records.push_back(std::move(record));
         }
-        changes.touched.emplace_back(slot_, page);
     }
 
     [[nodiscard]] log_records::page_image image_of(page_number page) const {
@@ -607,15 +615,8 @@ class database {
         std::ranges::sort(changed);
         changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
         for (const auto page : changed) {
-            auto& cached = *pages_[page];
-            cached.node->dbtime = ++dbtime_;
-            ++cached.version;
-            if (!cached.dirty) {
-                cached.dirty = true;
-                cached.first_dirty = changes.start;
-            }
+            (void)touch(page, changes);
             changes.records.push_back(image_of(page));
-            changes.touched.emplace_back(slot_, page);
         }
     }
 
