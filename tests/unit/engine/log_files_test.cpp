@@ -164,6 +164,28 @@ void lose_power(
     storage.inner().crash(surviving_bytes);
 }
 
+/// Makes the next checkpoint's sync of the database fail, then cuts the power so
+/// that the root leaf's unsynced write survives only as far as its page header:
+/// the file then holds a torn leaf (new header, old entries).
+void tear_leaf_flush(std::optional<instance<crash_storage>>& engine, crash_storage& storage) {
+    storage.fail_when([](const hotbackup::storage_operation& operation) {
+        return operation.kind == hotbackup::operation_kind::sync && operation.path == database_path;
+    });
+    REQUIRE_THROWS_AS(engine->checkpoint(), backup_error);
+    storage.disarm();
+    const auto leaf_offset = hotbackup::page_offset(1, 4096);
+    std::optional<std::size_t> leaf_write;
+    for (const auto& write : storage.inner().unsynced_writes()) {
+        if (write.path == database_path && write.offset == leaf_offset) {
+            leaf_write = write.sequence;
+        }
+    }
+    REQUIRE(leaf_write.has_value());
+    lose_power(engine, storage, [&](const memory_storage::unsynced_write& write) {
+        return write.sequence == *leaf_write ? hotbackup::page_layout::header_size : 0;
+    });
+}
+
 /// Replaces a whole file with other bytes, as a person copying files would.
 template <class Storage>
 void overwrite_file(Storage& storage, const std::filesystem::path& path,
@@ -655,24 +677,9 @@ TEST_CASE("a page torn by a crash during its flush is rebuilt from the log",
     REQUIRE(engine->checkpoint_generation() == 2);
     put("k2");  // the first change since the flush: the leaf is logged whole again
 
-    // The next flush writes the leaf, but the sync fails: the write is not durable.
-    storage.fail_when([](const hotbackup::storage_operation& operation) {
-        return operation.kind == hotbackup::operation_kind::sync && operation.path == database_path;
-    });
-    REQUIRE_THROWS_AS(engine->checkpoint(), backup_error);
-    storage.disarm();
+    // The next flush writes the leaf, but its sync fails and the crash tears it.
+    tear_leaf_flush(engine, storage);
     const auto leaf_offset = hotbackup::page_offset(1, 4096);
-    std::optional<std::size_t> leaf_write;
-    for (const auto& write : storage.inner().unsynced_writes()) {
-        if (write.path == database_path && write.offset == leaf_offset) {
-            leaf_write = write.sequence;
-        }
-    }
-    REQUIRE(leaf_write.has_value());
-    // The crash tears the leaf: its page header is new, its entries old.
-    lose_power(engine, storage, [&](const memory_storage::unsynced_write& write) {
-        return write.sequence == *leaf_write ? hotbackup::page_layout::header_size : 0;
-    });
     {
         auto file = storage.open(database_path, open_mode::read_only);
         std::vector<std::byte> leaf(4096);
@@ -701,22 +708,7 @@ TEST_CASE("a torn page is rebuilt when the checkpoint lies between its image and
     put("k2");             // the first change since the flush: logged whole again
 
     // A flush of the leaf is torn by a crash: its page header is new, its entries old.
-    storage.fail_when([](const hotbackup::storage_operation& operation) {
-        return operation.kind == hotbackup::operation_kind::sync && operation.path == database_path;
-    });
-    REQUIRE_THROWS_AS(engine->checkpoint(), backup_error);
-    storage.disarm();
-    const auto leaf_offset = hotbackup::page_offset(1, 4096);
-    std::optional<std::size_t> leaf_write;
-    for (const auto& write : storage.inner().unsynced_writes()) {
-        if (write.path == database_path && write.offset == leaf_offset) {
-            leaf_write = write.sequence;
-        }
-    }
-    REQUIRE(leaf_write.has_value());
-    lose_power(engine, storage, [&](const memory_storage::unsynced_write& write) {
-        return write.sequence == *leaf_write ? hotbackup::page_layout::header_size : 0;
-    });
+    tear_leaf_flush(engine, storage);
 
     // The checkpoint a concurrent commit can leave: run_checkpoint_locked reads the
     // log's end, then k1 commits and is durable before flush_all() reads its target,
