@@ -2,6 +2,11 @@
 // <hotbackup/esent.hpp> instead (or as well).
 #pragma once
 
+#include "hotbackup/backup/backup_control.hpp"
+#include "hotbackup/backup/backup_files.hpp"
+#include "hotbackup/backup/backup_source.hpp"
+#include "hotbackup/backup/database_stream.hpp"
+#include "hotbackup/backup/session.hpp"
 #include "hotbackup/engine/btree_node.hpp"
 #include "hotbackup/engine/checkpoint.hpp"
 #include "hotbackup/engine/database.hpp"

@@ -1,7 +1,8 @@
 // Names for the numbers the protocol passes around, so signatures say what a
-// number is (a page, a log generation) rather than only its width.
+// number is (a page, a log generation, a database) rather than only its width.
 #pragma once
 
+#include <compare>
 #include <cstdint>
 
 namespace hotbackup::inline v1 {
@@ -15,5 +16,16 @@ using log_generation = std::uint32_t;
 /// The highest log generation ESE allows (lGenerationMax); past it the log
 /// sequence has ended (errc::log_sequence_end).
 inline constexpr log_generation max_log_generation = 0x7FFF'F800;
+
+/// Names an attached database. Stays valid until that database is detached; a use
+/// afterwards throws backup_error(errc::invalid_database_id).
+struct database_id {
+    std::uint8_t slot = 0;
+    std::uint64_t attachment = 0;  ///< which attachment of the slot, so reuse is caught
+
+    friend bool operator==(const database_id&, const database_id&) = default;
+    // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=>
+    friend auto operator<=>(const database_id&, const database_id&) = default;
+};
 
 }  // namespace hotbackup::inline v1

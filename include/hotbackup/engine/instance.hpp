@@ -17,8 +17,10 @@
 // is kept and thrown by checkpoint() or term(), and the flush is retried.
 //
 // The members under "backup_source hooks" are what the backup session uses
-// (design.md "Layers"): list databases, read and verify pages, lock page ranges
-// against flushes, roll and list the log, delete logs, record a backup in a header.
+// (design.md "Layers", backup/backup_source.hpp): list databases, read and verify
+// pages, lock page ranges against flushes, roll, list and read the log, delete
+// logs, record a backup in a header. A running session blocks attach, detach and
+// term(); term(term_option::stop_backup) and the destructor stop it first.
 //
 // Thread-safety: every member may be called from any thread. Lock order, outermost
 // first: commit, checkpoint, attached databases, a database's tree, the log.
@@ -42,6 +44,8 @@
 #include <utility>
 #include <vector>
 
+#include "hotbackup/backup/backup_control.hpp"
+#include "hotbackup/backup/backup_source.hpp"
 #include "hotbackup/engine/checkpoint.hpp"
 #include "hotbackup/engine/database.hpp"
 #include "hotbackup/engine/instance_options.hpp"
@@ -53,13 +57,10 @@
 
 namespace hotbackup::inline v1 {
 
-/// One attached database, as attached_databases() reports it.
-struct database_info {
-    database_id id{};
-    std::filesystem::path path;
-    std::uint32_t page_size = 0;
-    page_number page_count = 0;  ///< B+tree pages; the file holds 2 header pages more
-    signature database_signature{};
+/// How term() treats a running backup session.
+enum class term_option {
+    complete,     ///< refuse to terminate while a session runs (errc::backup_in_progress)
+    stop_backup,  ///< stop the session (its next call fails with errc::backup_abort_by_server)
 };
 
 /// Counters of an instance since it was opened.
@@ -175,16 +176,17 @@ class instance {
         if (options_.recovery) {
             open_log();
         }
+        backup_control_->allow_backups();
     }
 
     instance(const instance&) = delete;
     instance& operator=(const instance&) = delete;
 
-    /// Terminates the instance if term() was not called; errors are swallowed (call
-    /// term() to see them).
+    /// Terminates the instance if term() was not called, stopping a running backup
+    /// session; errors are swallowed (call term() to see them).
     ~instance() {
         try {
-            term();
+            term(term_option::stop_backup);
         } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw
         }
     }
@@ -192,13 +194,20 @@ class instance {
     /// Shuts down cleanly: flushes every page, marks each database clean and logs
     /// its detach, advances the checkpoint, closes the log and releases the paths.
     /// After a log failure it only closes files (the databases stay dirty; the next
-    /// open recovers them). Idempotent. Throws backup_error: backup_in_progress (a
-    /// backup session runs; nothing is changed), the first deferred page-flush
-    /// error, storage errors (the instance is terminated all the same).
-    void term() {
-        if (backup_active_.load()) {
+    /// open recovers them). Idempotent. From its start no backup may begin
+    /// (errc::backup_not_allowed_yet). With term_option::stop_backup a running
+    /// session is stopped first: its next call fails with
+    /// errc::backup_abort_by_server and it never calls this instance again.
+    /// Throws backup_error: backup_in_progress (term_option::complete while a
+    /// session runs; nothing is changed), the first deferred page-flush error,
+    /// storage errors (the instance is terminated all the same).
+    void term(term_option option = term_option::complete) {
+        if (option == term_option::stop_backup) {
+            backup_control_->release_source();
+        } else if (!backup_control_->refuse_backups()) {
             throw backup_error(errc::backup_in_progress,
-                               "a backup session is running; end or stop it first");
+                               "a backup session is running; end it, or terminate with "
+                               "term_option::stop_backup");
         }
         if (terminated_.exchange(true)) {
             return;
@@ -570,10 +579,155 @@ class instance {
         held_from_ = generation;
     }
 
-    /// Marks whether a backup session runs: attach, detach and term then fail with
-    /// errc::backup_in_progress. Returns false if one was running already.
-    bool set_backup_active(bool active) noexcept {
-        return backup_active_.exchange(active) != active;
+    /// The state this instance shares with its backup sessions.
+    [[nodiscard]] std::shared_ptr<backup_control> shared_backup_control() const {
+        return backup_control_;
+    }
+
+    /// Asks the running backup session to stop (ESE's JetStopBackupInstance): its
+    /// next call fails with errc::backup_abort_by_server. Harmless without one.
+    void stop_backup() noexcept { backup_control_->request_stop(); }
+
+    /// Whether the log can serve a backup.
+    [[nodiscard]] hotbackup::log_state log_state() const {
+        if (!log_) {
+            return hotbackup::log_state::disabled;
+        }
+        return log_->failed() ? hotbackup::log_state::failed : hotbackup::log_state::healthy;
+    }
+
+    /// Whether logs behind the checkpoint are deleted (options().circular_logging).
+    [[nodiscard]] bool circular_logging() const noexcept { return options_.circular_logging; }
+
+    /// The position the next log record takes. Throws backup_error:
+    /// logging_disabled, instance_unavailable.
+    [[nodiscard]] log_position log_tip() const {
+        check_available();
+        require_logging();
+        return log_->end_position();
+    }
+
+    /// The checkpoint generation as the checkpoint file records it. Throws
+    /// backup_error: checkpoint_file_not_found, checkpoint_corrupt,
+    /// bad_checkpoint_signature (the file belongs to another log set), each naming
+    /// the file; logging_disabled, instance_unavailable, storage errors.
+    [[nodiscard]] log_generation stored_checkpoint_generation() const {
+        check_available();
+        require_logging();
+        const std::scoped_lock checkpoint_lock{checkpoint_mutex_};
+        const auto stored = read_checkpoint(*storage_, checkpoint_path_);
+        if (!stored) {
+            throw backup_error(errc::checkpoint_file_not_found,
+                               error_context{.file = checkpoint_path_.string()},
+                               "the checkpoint file is missing or was never written");
+        }
+        if (stored->log_signature != log_signature_) {
+            throw backup_error(errc::bad_checkpoint_signature,
+                               error_context{.file = checkpoint_path_.string()},
+                               "the checkpoint belongs to another log set");
+        }
+        return stored->generation;
+    }
+
+    /// A closed log file open for reading by a backup; see open_log().
+    class closed_log {
+      public:
+        /// The file's length in bytes.
+        [[nodiscard]] std::uint64_t size() const noexcept { return size_; }
+
+        /// Reads from `offset` (a multiple of 4 KiB) into `buffer` (a multiple of
+        /// 4 KiB), verifies every 4 KiB block read, and returns the bytes read
+        /// (fewer only at the end of the file). Verified: the header block (a log
+        /// header of this generation and log set, of this file's size) and each
+        /// segment (intact, or all zero with nothing but zeros after it when read
+        /// in order). Throws backup_error: log_read_verify_failure naming the file,
+        /// generation and offset; invalid_parameter (misaligned); disk_io.
+        std::size_t read(std::uint64_t offset, std::span<std::byte> buffer) {
+            constexpr std::uint64_t block = log_layout::block_size;
+            if (offset % block != 0 || buffer.size() % block != 0) {
+                throw backup_error(errc::invalid_parameter, error_context{.file = path_},
+                                   "log reads start at and cover multiples of 4 KiB");
+            }
+            if (offset >= size_) {
+                return 0;
+            }
+            const auto wanted = static_cast<std::size_t>(std::min<std::uint64_t>(
+                buffer.size(), size_ - offset));
+            const auto chunk = buffer.first(wanted);
+            if (file_.read_at(offset, chunk) != wanted) {
+                fail(offset, "the file ended before its recorded size");
+            }
+            const bool in_order = offset == next_offset_;
+            for (std::size_t at = 0; at < wanted; at += block) {
+                const auto block_bytes = chunk.subspan(at, block);
+                const auto block_offset = offset + at;
+                const auto index = static_cast<std::uint32_t>(block_offset / block);
+                if (index == 0) {
+                    check_header(block_bytes);
+                } else if (detail::all_zero(block_bytes)) {
+                    zero_seen_ = zero_seen_ || in_order;
+                } else if (!detail::view_segment(block_bytes, index, generation_).valid) {
+                    fail(block_offset, "a log segment is damaged");
+                } else if (zero_seen_ && in_order) {
+                    fail(block_offset, "an intact segment follows an unwritten one");
+                }
+            }
+            if (in_order) {
+                next_offset_ = offset + wanted;
+            }
+            return wanted;
+        }
+
+      private:
+        friend class instance;
+        closed_log(typename Storage::file file, std::string path, log_generation generation,
+                   signature log_signature)
+            : file_(std::move(file)),
+              path_(std::move(path)),
+              generation_(generation),
+              log_signature_(log_signature),
+              size_(file_.size()) {}
+
+        void check_header(std::span<const std::byte> block_bytes) const {
+            const auto header = log_file_header::decode(block_bytes);
+            if (!header) {
+                fail(0, "the log file header is damaged");
+            }
+            if (header->generation != generation_ || header->log_signature != log_signature_ ||
+                std::uint64_t{header->segment_count} * log_layout::block_size != size_) {
+                fail(0, "the log file header belongs to another generation, log set or size");
+            }
+        }
+
+        [[noreturn]] void fail(std::uint64_t offset, std::string_view what) const {
+            throw backup_error(errc::log_read_verify_failure,
+                               error_context{.file = path_, .generation = generation_},
+                               std::string{what} + " at offset " + std::to_string(offset));
+        }
+
+        typename Storage::file file_;
+        std::string path_;
+        log_generation generation_;
+        signature log_signature_;
+        std::uint64_t size_;
+        std::uint64_t next_offset_ = 0;
+        bool zero_seen_ = false;
+    };
+
+    /// Opens closed log `generation` for a backup to read. Throws backup_error:
+    /// missing_file_to_backup (not on disk) naming the file, logging_disabled,
+    /// instance_unavailable, storage errors.
+    [[nodiscard]] closed_log open_log(log_generation generation) {
+        check_available();
+        require_logging();
+        const auto path = log_settings_.numbered_path(generation);
+        if (!storage_->exists(path)) {
+            throw backup_error(errc::missing_file_to_backup,
+                               error_context{.file = path.string(), .generation = generation},
+                               "the log file is not on disk");
+        }
+        return closed_log{storage_->open(path, open_mode::read_only), path.string(), generation,
+                          log_signature_};
     }
 
     /// Records a finished backup in a database header slot (B §3.6): the slot is
@@ -702,7 +856,7 @@ class instance {
     }
 
     void require_no_backup() const {
-        if (backup_active_.load()) {
+        if (backup_control_->active()) {
             throw backup_error(errc::backup_in_progress,
                                "databases cannot be attached or detached during a backup");
         }
@@ -1019,7 +1173,7 @@ class instance {
     std::unique_ptr<detail::log_writer<Storage>> log_;
 
     std::mutex commit_mutex_;
-    std::mutex checkpoint_mutex_;
+    mutable std::mutex checkpoint_mutex_;
     mutable std::shared_mutex databases_mutex_;
     std::array<attached_entry, max_attached_databases> databases_{};
     std::uint64_t next_attachment_ = 1;
@@ -1034,7 +1188,7 @@ class instance {
 
     std::atomic<bool> terminated_{false};
     std::atomic<bool> apply_failed_{false};
-    std::atomic<bool> backup_active_{false};
+    std::shared_ptr<backup_control> backup_control_ = std::make_shared<backup_control>();
     std::atomic<std::uint64_t> commits_{0};
     std::atomic<std::uint64_t> pages_flushed_{0};
     std::atomic<std::uint64_t> checkpoints_{0};

@@ -22,18 +22,9 @@
 #include "hotbackup/engine/btree_node.hpp"
 #include "hotbackup/error.hpp"
 #include "hotbackup/generator.hpp"
+#include "hotbackup/types.hpp"
 
 namespace hotbackup::inline v1 {
-
-/// Names an attached database. Stays valid until that database is detached; a use
-/// afterwards throws backup_error(errc::invalid_database_id).
-struct database_id {
-    std::uint8_t slot = 0;
-    std::uint64_t attachment = 0;  ///< which attachment of the slot, so reuse is caught
-
-    friend bool operator==(const database_id&, const database_id&) = default;
-    friend auto operator<=>(const database_id&, const database_id&) = default;
-};
 
 /// When commit() returns relative to the log reaching the disk.
 enum class commit_mode {

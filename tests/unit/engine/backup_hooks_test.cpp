@@ -180,14 +180,17 @@ TEST_CASE("engine hooks: a running backup blocks attach, detach and term", "[eng
     memory_storage storage;
     instance<memory_storage> engine{storage, small_options()};
     const auto database = engine.create_database("/inst/data.edb");
-    CHECK(engine.set_backup_active(true));
-    CHECK_FALSE(engine.set_backup_active(true));  // one backup at a time
+    using begin_status = hotbackup::backup_control::begin_status;
+    const auto control = engine.shared_backup_control();
+    CHECK(control->try_begin() == begin_status::started);
+    CHECK(control->try_begin() == begin_status::in_progress);  // one backup at a time
     CHECK(error_code_of([&] { engine.detach_database(database); }) == errc::backup_in_progress);
     CHECK(error_code_of([&] { (void)engine.attach_database("/inst/other.edb"); }) ==
           errc::backup_in_progress);
     CHECK(error_code_of([&] { engine.term(); }) == errc::backup_in_progress);
     fill(engine, database, 5, 'a');  // writers go on
-    CHECK(engine.set_backup_active(false));
+    control->finish();
     engine.detach_database(database);
     engine.term();
+    CHECK(control->try_begin() == begin_status::not_allowed_yet);  // terminated
 }

@@ -1,0 +1,265 @@
+// The typestate backup session (design.md "The typestate session"): ESE's
+// external backup protocol (ese-reference.md B §1.1–1.10, B §3) as C++ types, so
+// that calling its steps out of order does not compile.
+//
+//   begin_backup(engine, full_backup)        -> backup_session<E, stage::databases>
+//       .databases()                            the databases to copy
+//       .read(database_file [, options])        generator of verified chunks
+//       std::move(s).logs()                  -> backup_session<E, stage::logs>
+//   begin_backup(engine, incremental_backup) -> backup_session<E, stage::logs>
+//       .log_files() / .read(log_file)
+//       std::move(s).truncate()              -> backup_session<E, stage::truncated>
+//       std::move(s).end([options])          -> backup_result
+//   any stage: std::move(s).abort(); destroying an unfinished session aborts it
+//
+// A transition consumes the session (`&&`) and returns the next stage; the old
+// object is then empty, and any use of it throws backup_error(errc::no_backup)
+// (clang-tidy's bugprone-use-after-move flags it at build time). A transition
+// that throws leaves the session where it was: it can be retried, ended or
+// aborted.
+//
+// Runtime errors (backup_error with ESE's numbers) are those the types cannot see:
+// begin: backup_not_allowed_yet, logging_disabled, log_write_fail, invalid_backup
+// (incremental under circular logging), backup_in_progress, missing_full_backup,
+// checkpoint_file_not_found / checkpoint_corrupt / bad_checkpoint_signature,
+// missing_file_to_backup (incremental); after the engine's stop_backup() (or its
+// termination with term_option::stop_backup) every call but abort() throws
+// backup_abort_by_server and end() ends the session and throws it too.
+//
+// Reading: read(file) returns a lazy generator of std::span<const std::byte>
+// chunks from one page-aligned buffer it owns (read_options::buffer_size, 1 MiB
+// by default). A chunk is valid until the next is requested. Database streams
+// follow backup/database_stream.hpp; every page is verified before it is yielded,
+// and the pages of a chunk are locked against the engine's flushes only while
+// that chunk is read, so writers never wait for the consumer. A damaged page
+// throws read_verify_failure / read_pgno_verify_failure naming database and page
+// and drops that database from the backup; the session goes on. A damaged log
+// throws log_read_verify_failure and cancels the session: every later call throws
+// that error again. A database counts as copied once its last chunk was handed
+// out, a log once its last byte was.
+//
+// Thread-safety: the files of one session may be read at once from different
+// threads (one thread per generator); a session object's own members are called
+// from one thread at a time. A session must not outlive the storage of its engine;
+// it may outlive the engine itself, which stops it on termination.
+//
+// Lifetimes: a generator holds the session's shared state, so it stays safe to
+// use after the session moved on; resumed after its stage ended it throws
+// errc::invalid_backup_sequence (the file is then not in the backup).
+#pragma once
+
+#include <algorithm>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "hotbackup/backup/backup_files.hpp"
+#include "hotbackup/backup/backup_source.hpp"
+#include "hotbackup/backup/database_stream.hpp"
+#include "hotbackup/detail/session_state.hpp"
+#include "hotbackup/error.hpp"
+#include "hotbackup/generator.hpp"
+
+namespace hotbackup::inline v1 {
+
+/// The stages of a backup session, as types.
+namespace stage {
+/// Full backup, before the logs: databases are listed and read.
+struct databases {};
+/// The logs are listed and read.
+struct logs {};
+/// The logs were truncated; only end() and abort() remain.
+struct truncated {};
+}  // namespace stage
+
+template <backup_source Source, class Stage>
+class backup_session;
+
+
+/// One backup session of an engine, in stage `Stage`; see the header comment.
+template <backup_source Source, class Stage>
+class backup_session {
+  public:
+    using source_type = Source;
+    using stage_type = Stage;
+
+    backup_session(backup_session&&) noexcept = default;
+    /// Aborts the session this one held, then takes `other`'s.
+    backup_session& operator=(backup_session&& other) noexcept {
+        if (this != &other) {
+            abort_held();
+            state_ = std::move(other.state_);
+        }
+        return *this;
+    }
+    backup_session(const backup_session&) = delete;
+    backup_session& operator=(const backup_session&) = delete;
+
+    /// Aborts an unfinished session (as abort()).
+    ~backup_session() { abort_held(); }
+
+    /// Full or incremental.
+    [[nodiscard]] backup_kind kind() const { return state().kind(); }
+
+    /// The databases of a full backup, fixed at begin (attach and detach wait for
+    /// the session's end). Throws backup_error: backup_abort_by_server, no_backup
+    /// (moved-from), the cancel error.
+    [[nodiscard]] std::vector<database_file> databases() const
+        requires std::same_as<Stage, stage::databases>
+    {
+        return state().database_files();
+    }
+
+    /// Reads one database's stream (backup/database_stream.hpp). Throws
+    /// backup_error: invalid_parameter (not a listed database, or a buffer size
+    /// that is not a positive multiple of the page size); no_backup. The generator
+    /// throws read_verify_failure / read_pgno_verify_failure (the database is then
+    /// dropped), backup_abort_by_server, invalid_backup_sequence (resumed after
+    /// logs()), storage errors.
+    [[nodiscard]] generator<std::span<const std::byte>> read(const database_file& file,
+                                                             read_options options = {}) const
+        requires std::same_as<Stage, stage::databases>
+    {
+        auto& current = state();
+        check_buffer(options, current.page_size());
+        const auto index = current.database_index(file);
+        return current.read_database_stream(state_, index, options.buffer_size);
+    }
+
+    /// Leaves the databases: rolls the log, so every log the backup lists is closed
+    /// and durable, and fixes the ranges to copy and to truncate (B §3.4). A
+    /// database not read to the end by now is not in the backup. Throws
+    /// backup_error: backup_abort_by_server, missing_file_to_backup,
+    /// checkpoint_file_not_found / checkpoint_corrupt, log_write_fail,
+    /// file_not_found (no closed log), storage errors; the session stays in this
+    /// stage.
+    [[nodiscard]] backup_session<Source, stage::logs> logs() &&
+        requires std::same_as<Stage, stage::databases>
+    {
+        state().prepare_logs();
+        return backup_session<Source, stage::logs>{std::move(state_)};
+    }
+
+    /// The log files to copy: generations [generation_low, generation_high]. Throws
+    /// backup_error: backup_abort_by_server, no_backup, the cancel error.
+    [[nodiscard]] std::vector<log_file> log_files() const
+        requires(std::same_as<Stage, stage::logs> || std::same_as<Stage, stage::truncated>)
+    {
+        return state().log_files();
+    }
+
+    /// Reads one log file byte for byte, verifying its header and every segment.
+    /// Throws backup_error: invalid_parameter (not a listed log, or a bad buffer
+    /// size), no_backup. The generator throws log_read_verify_failure (and cancels
+    /// the session), missing_file_to_backup, backup_abort_by_server, storage errors.
+    [[nodiscard]] generator<std::span<const std::byte>> read(const log_file& file,
+                                                             read_options options = {}) const
+        requires std::same_as<Stage, stage::logs>
+    {
+        auto& current = state();
+        check_buffer(options, current.page_size());
+        return current.read_log_stream(state_, file, options.buffer_size);
+    }
+
+    /// Deletes the logs this backup made unnecessary (B §3.5) once every listed log
+    /// was read to the end. Throws backup_error: log_file_not_copied naming the
+    /// first log not read, backup_abort_by_server, storage errors; the session
+    /// stays in this stage.
+    [[nodiscard]] backup_session<Source, stage::truncated> truncate() &&
+        requires std::same_as<Stage, stage::logs>
+    {
+        state().truncate();
+        return backup_session<Source, stage::truncated>{std::move(state_)};
+    }
+
+    /// Ends the backup: records it in the header slot chosen by kind × truncated
+    /// (B §3.6) of each database in it, and frees the engine's one session.
+    /// Throws backup_error: backup_abort_by_server (the engine stopped the backup;
+    /// the session is ended, nothing recorded), the cancel error, no_backup.
+    [[nodiscard]] backup_result end(end_options options = {}) &&
+        requires(std::same_as<Stage, stage::logs> || std::same_as<Stage, stage::truncated>)
+    {
+        auto held = std::move(state_);
+        if (!held) {
+            throw_empty();
+        }
+        return held->end(options);
+    }
+
+    /// Ends the session without recording a backup (JET_bitBackupEndAbort). Never
+    /// throws; does nothing on an empty session.
+    void abort() && noexcept { abort_held(); }
+
+  private:
+    template <backup_source, class>
+    friend class backup_session;
+    template <backup_source S>
+    friend backup_session<S, stage::databases> begin_backup(S&, full_backup_t);
+    template <backup_source S>
+    friend backup_session<S, stage::logs> begin_backup(S&, incremental_backup_t);
+
+    explicit backup_session(std::shared_ptr<detail::session_state<Source>> state) noexcept
+        : state_(std::move(state)) {}
+
+    [[nodiscard]] detail::session_state<Source>& state() const {
+        if (!state_) {
+            throw_empty();
+        }
+        return *state_;
+    }
+
+    [[noreturn]] static void throw_empty() {
+        throw backup_error(errc::no_backup, "this session object was moved from or has ended");
+    }
+
+    static void check_buffer(const read_options& options, std::uint32_t page_size) {
+        if (options.buffer_size == 0 || options.buffer_size % page_size != 0) {
+            throw backup_error(errc::invalid_parameter,
+                               "read_options::buffer_size must be a positive multiple of the "
+                               "page size (" +
+                                   std::to_string(page_size) + " bytes)");
+        }
+    }
+
+    void abort_held() noexcept {
+        if (auto held = std::exchange(state_, nullptr)) {
+            held->abort();
+        }
+    }
+
+    std::shared_ptr<detail::session_state<Source>> state_;
+};
+
+/// Begins a full backup of `source` (ESE's JetBeginExternalBackupInstance with no
+/// grbit): every attached database, then the logs from the checkpoint at begin.
+/// Throws backup_error: backup_not_allowed_yet, logging_disabled, log_write_fail,
+/// backup_in_progress, checkpoint_file_not_found, checkpoint_corrupt,
+/// bad_checkpoint_signature, storage errors. `source` must outlive the session
+/// unless it stops the session when it terminates (as instance does).
+template <backup_source Source>
+[[nodiscard]] backup_session<Source, stage::databases> begin_backup(Source& source,
+                                                                    full_backup_t /*kind*/) {
+    return backup_session<Source, stage::databases>{
+        std::make_shared<detail::session_state<Source>>(source, backup_kind::full)};
+}
+
+/// Begins an incremental backup (JET_bitBackupIncremental): the logs on disk,
+/// listed at once (the log is rolled now). Throws backup_error:
+/// backup_not_allowed_yet, logging_disabled, log_write_fail, invalid_backup
+/// (circular logging), backup_in_progress, missing_full_backup (a database has no
+/// full backup whose logs were truncated), missing_file_to_backup (a log since the
+/// last backup is gone), checkpoint_file_not_found, checkpoint_corrupt, storage
+/// errors.
+template <backup_source Source>
+[[nodiscard]] backup_session<Source, stage::logs> begin_backup(Source& source,
+                                                               incremental_backup_t /*kind*/) {
+    return backup_session<Source, stage::logs>{
+        std::make_shared<detail::session_state<Source>>(source, backup_kind::incremental)};
+}
+
+}  // namespace hotbackup::inline v1
