@@ -40,7 +40,7 @@ struct database_file {
     database_id database{};
     std::filesystem::path path;
     std::uint32_t page_size = 0;
-    page_number page_count = 0;   ///< pages in the stream, fixed when the session began
+    page_number page_count = 0;     ///< pages in the stream, fixed when the session began
     std::uint64_t stream_size = 0;  ///< (page_count + 3) × page_size
     signature database_signature{};
     friend bool operator==(const database_file&, const database_file&) = default;
@@ -95,8 +95,8 @@ struct backup_result {
     std::vector<dropped_database> dropped;
     std::uint64_t database_bytes = 0;  ///< stream bytes handed out
     std::uint64_t log_bytes = 0;
-    bool logs_truncated = false;      ///< by truncate() or end_options::truncate_done
-    std::size_t logs_deleted = 0;     ///< by truncate()
+    bool logs_truncated = false;   ///< by truncate() or end_options::truncate_done
+    std::size_t logs_deleted = 0;  ///< by truncate()
     /// The header slot written into each database in `databases`, or nothing with
     /// end_options::no_header_update.
     std::optional<backup_slot> slot_written;

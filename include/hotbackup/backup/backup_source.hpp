@@ -50,11 +50,10 @@ enum class log_state {
 /// backup_error(read_verify_failure / read_pgno_verify_failure) naming the file
 /// and page; all-zero pages pass as unused.
 template <class Lock>
-concept page_range_reader =
-    std::move_constructible<Lock> &&
+concept page_range_reader = std::move_constructible<Lock> &&
     requires(const Lock& lock, page_number page, std::span<std::byte> buffer) {
-        lock.read(page, page, buffer);
-    };
+    lock.read(page, page, buffer);
+};
 
 /// A closed log file open for a backup: what backup_source::open_log returns.
 /// size() is its length in bytes; read(offset, buffer) reads from a multiple of
@@ -62,12 +61,11 @@ concept page_range_reader =
 /// the byte count (short only at the end), throwing
 /// backup_error(log_read_verify_failure) naming the file and offset.
 template <class File>
-concept log_file_reader =
-    std::move_constructible<File> &&
+concept log_file_reader = std::move_constructible<File> &&
     requires(File& file, const File& view, std::uint64_t offset, std::span<std::byte> buffer) {
-        { view.size() } -> std::convertible_to<std::uint64_t>;
-        { file.read(offset, buffer) } -> std::convertible_to<std::size_t>;
-    };
+    { view.size() } -> std::convertible_to<std::uint64_t>;
+    { file.read(offset, buffer) } -> std::convertible_to<std::size_t>;
+};
 
 /// What a backup session needs from an engine; see the header comment. Errors are
 /// thrown as backup_error with ESE's numbers: stored_checkpoint_generation throws

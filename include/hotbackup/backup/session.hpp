@@ -80,7 +80,6 @@ struct truncated {};
 template <backup_source Source, class Stage>
 class backup_session;
 
-
 /// One backup session of an engine, in stage `Stage`; see the header comment.
 template <backup_source Source, class Stage>
 class backup_session {
@@ -109,9 +108,8 @@ class backup_session {
     /// The databases of a full backup, fixed at begin (attach and detach wait for
     /// the session's end). Throws backup_error: backup_abort_by_server, no_backup
     /// (moved-from), the cancel error.
-    [[nodiscard]] std::vector<database_file> databases() const
-        requires std::same_as<Stage, stage::databases>
-    {
+    [[nodiscard]] std::vector<database_file> databases()
+        const requires std::same_as<Stage, stage::databases> {
         return state().database_files();
     }
 
@@ -121,10 +119,9 @@ class backup_session {
     /// throws read_verify_failure / read_pgno_verify_failure (the database is then
     /// dropped), backup_abort_by_server, invalid_backup_sequence (resumed after
     /// logs()), storage errors.
-    [[nodiscard]] generator<std::span<const std::byte>> read(const database_file& file,
-                                                             read_options options = {}) const
-        requires std::same_as<Stage, stage::databases>
-    {
+    [[nodiscard]] generator<std::span<const std::byte>> read(
+        const database_file& file,
+        read_options options = {}) const requires std::same_as<Stage, stage::databases> {
         auto& current = state();
         check_buffer(options, current.page_size());
         const auto index = current.database_index(file);
@@ -138,9 +135,8 @@ class backup_session {
     /// checkpoint_file_not_found / checkpoint_corrupt, log_write_fail,
     /// file_not_found (no closed log), storage errors; the session stays in this
     /// stage.
-    [[nodiscard]] backup_session<Source, stage::logs> logs() &&
-        requires std::same_as<Stage, stage::databases>
-    {
+    [[nodiscard]] backup_session<Source, stage::logs> logs() && requires
+        std::same_as<Stage, stage::databases> {
         state().prepare_logs();
         return backup_session<Source, stage::logs>{std::move(state_)};
     }
@@ -148,8 +144,7 @@ class backup_session {
     /// The log files to copy: generations [generation_low, generation_high]. Throws
     /// backup_error: backup_abort_by_server, no_backup, the cancel error.
     [[nodiscard]] std::vector<log_file> log_files() const
-        requires(std::same_as<Stage, stage::logs> || std::same_as<Stage, stage::truncated>)
-    {
+        requires(std::same_as<Stage, stage::logs> || std::same_as<Stage, stage::truncated>) {
         return state().log_files();
     }
 
@@ -157,12 +152,12 @@ class backup_session {
     /// Throws backup_error: invalid_parameter (not a listed log, or a bad buffer
     /// size), no_backup. The generator throws log_read_verify_failure (and cancels
     /// the session), missing_file_to_backup, backup_abort_by_server, storage errors.
-    [[nodiscard]] generator<std::span<const std::byte>> read(const log_file& file,
-                                                             read_options options = {}) const
-        requires std::same_as<Stage, stage::logs>
-    {
+    [[nodiscard]] generator<std::span<const std::byte>> read(
+        const log_file& file,
+        read_options options = {}) const requires std::same_as<Stage, stage::logs> {
         auto& current = state();
         check_buffer(options, current.page_size());
+        current.check_listed(file);
         return current.read_log_stream(state_, file, options.buffer_size);
     }
 
@@ -170,9 +165,8 @@ class backup_session {
     /// was read to the end. Throws backup_error: log_file_not_copied naming the
     /// first log not read, backup_abort_by_server, storage errors; the session
     /// stays in this stage.
-    [[nodiscard]] backup_session<Source, stage::truncated> truncate() &&
-        requires std::same_as<Stage, stage::logs>
-    {
+    [[nodiscard]] backup_session<Source, stage::truncated> truncate() && requires
+        std::same_as<Stage, stage::logs> {
         state().truncate();
         return backup_session<Source, stage::truncated>{std::move(state_)};
     }
@@ -182,8 +176,7 @@ class backup_session {
     /// Throws backup_error: backup_abort_by_server (the engine stopped the backup;
     /// the session is ended, nothing recorded), the cancel error, no_backup.
     [[nodiscard]] backup_result end(end_options options = {}) &&
-        requires(std::same_as<Stage, stage::logs> || std::same_as<Stage, stage::truncated>)
-    {
+        requires(std::same_as<Stage, stage::logs> || std::same_as<Stage, stage::truncated>) {
         auto held = std::move(state_);
         if (!held) {
             throw_empty();

@@ -139,9 +139,8 @@ class session_state {
         const auto pin = checked_pin();
         require_phase(session_phase::databases, index);
         const auto& file = databases_.at(index).file;
-        auto header = run_as_database_read(index, [&] {
-            return source_->database_header_of(file.database);
-        });
+        auto header =
+            run_as_database_read(index, [&] { return source_->database_header_of(file.database); });
         header.page_count = file.page_count;
         header.current_full = {full_mark_.mark, full_mark_.mark_time, copy_low_, 0};
         return header.encode();
@@ -171,9 +170,9 @@ class session_state {
             const auto last_page = static_cast<page_number>(data_end - 2);
             run_as_database_read(index, [&] {
                 const auto lock = source_->lock_pages(file.database, first_page, last_page);
-                lock.read(first_page, last_page - first_page + 1,
-                          buffer.subspan(static_cast<std::size_t>((data_first - first) *
-                                                                  page_size_)));
+                lock.read(
+                    first_page, last_page - first_page + 1,
+                    buffer.subspan(static_cast<std::size_t>((data_first - first) * page_size_)));
             });
         }
         if (first + count > trailer_index) {
@@ -182,9 +181,9 @@ class session_state {
             trailer.page_count = file.page_count;
             trailer.database_signature = file.database_signature;
             trailer.log_signature = log_signature_;
-            trailer.backup = {full_mark_.mark, full_mark_.mark_time, copy_low_,
-                              run_as_database_read(
-                                  index, [&] { return source_->current_log_generation(); })};
+            trailer.backup = {
+                full_mark_.mark, full_mark_.mark_time, copy_low_,
+                run_as_database_read(index, [&] { return source_->current_log_generation(); })};
             trailer.encode_into(page_bytes(trailer_index));
         }
         database_bytes_ += count * page_size_;
@@ -205,8 +204,9 @@ class session_state {
     // while the generator lives.
 
     /// A database's stream, chunk by chunk; see backup/session.hpp.
-    generator<std::span<const std::byte>> read_database_stream(
-        std::shared_ptr<session_state> self, std::size_t index, std::size_t buffer_size) {
+    generator<std::span<const std::byte>> read_database_stream(std::shared_ptr<session_state> self,
+                                                               std::size_t index,
+                                                               std::size_t buffer_size) {
         aligned_buffer buffer{buffer_size};
         const auto header_page = self->open_database(index);
         const std::uint64_t buffer_pages = buffer_size / page_size_;
@@ -217,14 +217,13 @@ class session_state {
             first += count;
             auto chunk = std::span<const std::byte>{
                 buffer.bytes().first(static_cast<std::size_t>(count * page_size_))};
-            co_yield std::move(chunk);
+            co_yield chunk;
         }
     }
 
     /// A log file's bytes, chunk by chunk; see backup/session.hpp.
     generator<std::span<const std::byte>> read_log_stream(std::shared_ptr<session_state> self,
-                                                          log_file file,
-                                                          std::size_t buffer_size) {
+                                                          log_file file, std::size_t buffer_size) {
         aligned_buffer buffer{buffer_size};
         auto log = self->open_log(file);
         for (std::uint64_t offset = 0;;) {
@@ -234,7 +233,7 @@ class session_state {
             }
             offset += count;
             auto chunk = std::span<const std::byte>{buffer.bytes().first(count)};
-            co_yield std::move(chunk);
+            co_yield chunk;
             if (offset >= log.size()) {
                 break;
             }
@@ -267,13 +266,18 @@ class session_state {
     }
 
     /// Opens a listed log for reading; throws invalid_parameter for another file.
-    [[nodiscard]] auto open_log(const log_file& file) {
+    /// Throws invalid_parameter unless `file` is one of the logs this session listed.
+    void check_listed(const log_file& file) const {
         if (file.generation < copy_low_ || file.generation >= copy_end_) {
-            throw backup_error(errc::invalid_parameter,
-                               error_context{.file = file.path.string(),
-                                             .generation = file.generation},
-                               "the log is not one this session listed");
+            throw backup_error(
+                errc::invalid_parameter,
+                error_context{.file = file.path.string(), .generation = file.generation},
+                "the log is not one this session listed");
         }
+    }
+
+    [[nodiscard]] auto open_log(const log_file& file) {
+        check_listed(file);
         const auto pin = checked_pin();
         require_log_phase();
         return run_as_log_read([&] { return source_->open_log(file.generation); });
@@ -342,10 +346,10 @@ class session_state {
         result.log_bytes = log_bytes_.load();
         result.logs_truncated = truncated_ || options.truncate_done;
         result.logs_deleted = logs_deleted_;
-        const auto slot = kind_ == backup_kind::full
-                              ? (result.logs_truncated ? backup_slot::full : backup_slot::copy)
-                              : (result.logs_truncated ? backup_slot::incremental
-                                                       : backup_slot::differential);
+        const auto slot =
+            kind_ == backup_kind::full
+                ? (result.logs_truncated ? backup_slot::full : backup_slot::copy)
+                : (result.logs_truncated ? backup_slot::incremental : backup_slot::differential);
         const auto& mark = kind_ == backup_kind::full ? full_mark_ : logs_mark_;
         const backup_info info{mark.mark, mark.mark_time, copy_low_, copy_end_ - 1};
         std::vector<database_entry> entries;
@@ -454,10 +458,11 @@ class session_state {
         }
         for (auto generation = copy_low_; generation < copy_end_; ++generation) {
             if (!std::ranges::binary_search(on_disk, generation)) {
-                throw backup_error(errc::missing_file_to_backup,
-                                   error_context{.file = source_->log_file_path(generation).string(),
-                                                 .generation = generation},
-                                   "a log the backup must hold is not on disk");
+                throw backup_error(
+                    errc::missing_file_to_backup,
+                    error_context{.file = source_->log_file_path(generation).string(),
+                                  .generation = generation},
+                    "a log the backup must hold is not on disk");
             }
         }
         delete_end_ = std::min(source_->stored_checkpoint_generation(), copy_end_);
@@ -620,11 +625,11 @@ class session_state {
 
     mutable std::mutex mutex_;
     session_phase phase_ = session_phase::databases;  // under mutex_
-    std::vector<database_entry> databases_;            // copied, drop_reason under mutex_
-    std::exception_ptr cancel_error_;                  // under mutex_
-    std::set<log_generation> logs_copied_;             // under mutex_
-    std::vector<log_file> logs_;                       // under mutex_
-    bool truncated_ = false;                           // under mutex_
+    std::vector<database_entry> databases_;           // copied, drop_reason under mutex_
+    std::exception_ptr cancel_error_;                 // under mutex_
+    std::set<log_generation> logs_copied_;            // under mutex_
+    std::vector<log_file> logs_;                      // under mutex_
+    bool truncated_ = false;                          // under mutex_
 
     // Written by begin and prepare_logs only, before any reader may use them.
     log_generation copy_low_ = 0;

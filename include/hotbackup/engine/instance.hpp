@@ -651,8 +651,8 @@ class instance {
             if (offset >= size_) {
                 return 0;
             }
-            const auto wanted = static_cast<std::size_t>(std::min<std::uint64_t>(
-                buffer.size(), size_ - offset));
+            const auto wanted =
+                static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), size_ - offset));
             const auto chunk = buffer.first(wanted);
             if (file_.read_at(offset, chunk) != wanted) {
                 fail(offset, "the file ended before its recorded size");
