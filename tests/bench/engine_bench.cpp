@@ -33,39 +33,16 @@
 #include <utility>
 #include <vector>
 
+#include "bench_support.hpp"
+
 namespace {
 
 using hotbackup::commit_mode;
+using hotbackup::bench::temporary_directory;
 using engine_type = hotbackup::instance<hotbackup::posix_storage>;
 
 constexpr std::size_t key_size = 16;
 constexpr std::size_t value_size = 100;
-
-/// A new empty directory, removed with everything in it on destruction.
-class temporary_directory {
-  public:
-    temporary_directory() {
-        const char* chosen = std::getenv("HOTBACKUP_BENCH_DIR");
-        const std::filesystem::path parent = chosen != nullptr
-                                                 ? std::filesystem::path{chosen}
-                                                 : std::filesystem::temp_directory_path();
-        std::string pattern = (parent / "hotbackup-engine-bench-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr) {
-            throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
-        }
-        path_ = pattern;
-    }
-    temporary_directory(const temporary_directory&) = delete;
-    temporary_directory& operator=(const temporary_directory&) = delete;
-    ~temporary_directory() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
-
-  private:
-    std::filesystem::path path_;
-};
 
 hotbackup::instance_options options_in(const std::filesystem::path& directory) {
     hotbackup::instance_options options;  // ESE's defaults: 8 KiB pages, 5 MiB logs
@@ -98,7 +75,7 @@ class engine_run {
 
   private:
     hotbackup::posix_storage storage_;
-    temporary_directory directory_;
+    temporary_directory directory_{"hotbackup-engine-bench"};
     engine_type engine_;
     hotbackup::database_id database_;
     hotbackup::instance_statistics start_;

@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "bench_support.hpp"
+
 namespace {
 
 constexpr std::size_t buffer_size = std::size_t{1} << 20;
@@ -85,21 +87,6 @@ void memory_storage_read(benchmark::State& state) {
     storage_read(state, storage, "/bench.bin");
 }
 
-/// Keeps each benchmark's bytes per second so main can print ratios.
-class ratio_reporter : public benchmark::ConsoleReporter {
-  public:
-    void ReportRuns(const std::vector<Run>& runs) override {
-        ConsoleReporter::ReportRuns(runs);
-        for (const auto& run : runs) {
-            const auto found = run.counters.find("bytes_per_second");
-            if (found != run.counters.end()) {
-                bytes_per_second[run.benchmark_name()] = found->second.value;
-            }
-        }
-    }
-    std::map<std::string, double> bytes_per_second;
-};
-
 }  // namespace
 
 BENCHMARK(plain_pread)->Unit(benchmark::kMillisecond);
@@ -108,10 +95,10 @@ BENCHMARK(memory_storage_read)->Unit(benchmark::kMillisecond);
 
 int main(int argc, char** argv) {
     benchmark::Initialize(&argc, argv);
-    ratio_reporter reporter;
+    hotbackup::bench::counter_reporter reporter;
     benchmark::RunSpecifiedBenchmarks(&reporter);
-    const auto plain = reporter.bytes_per_second["plain_pread"];
-    const auto posix = reporter.bytes_per_second["posix_storage_read"];
+    const auto plain = reporter.value("plain_pread", "bytes_per_second");
+    const auto posix = reporter.value("posix_storage_read", "bytes_per_second");
     if (plain > 0) {
         std::printf("posix_storage read / plain pread: %.3fx\n", posix / plain);
     }

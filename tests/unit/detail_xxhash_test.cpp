@@ -4,6 +4,7 @@
 #include <hotbackup/detail/xxhash.hpp>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "support/catch.hpp"
 
@@ -20,4 +21,23 @@ TEST_CASE("xxh3_64 computes XXH3-64 and depends on the seed", "[checksum]") {
     const auto clean = xxh3_64(page, 7);
     page[40] = std::byte{1};  // one flipped bit
     REQUIRE(xxh3_64(page, 7) != clean);
+}
+
+TEST_CASE("xxh3_64 gives the portable code's result on every path", "[checksum]") {
+    // Lengths around xxHash's own boundaries (16, 128, 240, stripes of 64 bytes,
+    // blocks of 1024) and the sizes the library hashes (4 KiB segments, pages).
+    std::vector<std::byte> bytes(32768 + 3);
+    for (std::size_t index = 0; index < bytes.size(); ++index) {
+        bytes[index] = static_cast<std::byte>((index * 131 + 7) % 251);
+    }
+    for (const std::size_t length : {0, 1, 16, 17, 128, 129, 240, 241, 255, 256, 1023, 1024, 1025,
+                                     4096, 8192, 16384, 32768, 32771}) {
+        for (const std::uint64_t seed :
+             {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{77777}}) {
+            const auto input = std::span{bytes}.first(length);
+            CHECK(xxh3_64(input, seed) == hotbackup::detail::xxh3_64_portable(input, seed));
+        }
+    }
+    // Which path ran: on x86-64 with AVX2 and a build without -mavx2 it is AVX2.
+    WARN("xxh3_64 uses AVX2 kernels: " << (hotbackup::detail::xxh3_64_uses_avx2() ? "yes" : "no"));
 }

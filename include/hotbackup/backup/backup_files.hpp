@@ -55,10 +55,19 @@ struct log_file {
     friend bool operator==(const log_file&, const log_file&) = default;
 };
 
+/// The most threads read_options::reader_threads may ask for.
+inline constexpr unsigned max_reader_threads = 16;
+
 /// How read() reads a file.
 struct read_options {
     /// Bytes per chunk: a multiple of the database page size, at least one page.
     std::size_t buffer_size = std::size_t{1} << 20;
+    /// Threads that read one database stream, 1 to 16. With 1 the consumer's own
+    /// thread reads each chunk when asked. With n > 1, n helper threads read and
+    /// verify chunks ahead of the consumer, into 2n buffers, and the chunks are
+    /// yielded in order: verification, a hash of every page, runs on n cores and
+    /// overlaps the consumer's work. Log files are read on the consumer's thread.
+    unsigned reader_threads = 1;
 };
 
 /// How end() ends a backup (ESE's JetEndExternalBackupInstance2 grbits).

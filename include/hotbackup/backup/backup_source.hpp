@@ -48,7 +48,9 @@ enum class log_state {
 /// A page range held against flushes: what backup_source::lock_pages returns.
 /// read(first, count, buffer) reads and verifies pages of the range, throwing
 /// backup_error(read_verify_failure / read_pgno_verify_failure) naming the file
-/// and page; all-zero pages pass as unused.
+/// and page; all-zero pages pass as unused. The session checks no page itself (the
+/// page format is the engine's), so a source that skipped this check would hand
+/// damaged pages to the backup.
 template <class Lock>
 concept page_range_reader = std::move_constructible<Lock> &&
     requires(const Lock& lock, page_number page, std::span<std::byte> buffer) {

@@ -31,7 +31,9 @@
 // by default). A chunk is valid until the next is requested. Database streams
 // follow backup/database_stream.hpp; every page is verified before it is yielded,
 // and the pages of a chunk are locked against the engine's flushes only while
-// that chunk is read, so writers never wait for the consumer. A damaged page
+// that chunk is read, so writers never wait for the consumer. With
+// read_options::reader_threads > 1, helper threads read and verify chunks ahead of
+// the consumer (detail/session_state.hpp says how). A damaged page
 // throws read_verify_failure / read_pgno_verify_failure naming database and page
 // and drops that database from the backup; the session goes on. A damaged log
 // throws log_read_verify_failure and cancels the session: every later call throws
@@ -125,7 +127,8 @@ class backup_session {
         auto& current = state();
         check_buffer(options, current.page_size());
         const auto index = current.database_index(file);
-        return current.read_database_stream(state_, index, options.buffer_size);
+        return current.read_database_stream(state_, index, options.buffer_size,
+                                            options.reader_threads);
     }
 
     /// Leaves the databases: rolls the log, so every log the backup lists is closed
@@ -216,6 +219,11 @@ class backup_session {
                                "read_options::buffer_size must be a positive multiple of the "
                                "page size (" +
                                    std::to_string(page_size) + " bytes)");
+        }
+        if (options.reader_threads < 1 || options.reader_threads > max_reader_threads) {
+            throw backup_error(errc::invalid_parameter,
+                               "read_options::reader_threads must be from 1 to " +
+                                   std::to_string(max_reader_threads));
         }
     }
 

@@ -41,6 +41,7 @@
 #include "hotbackup/backup/backup_source.hpp"
 #include "hotbackup/backup/database_stream.hpp"
 #include "hotbackup/detail/aligned_buffer.hpp"
+#include "hotbackup/detail/helper_thread.hpp"
 #include "hotbackup/error.hpp"
 #include "hotbackup/generator.hpp"
 
@@ -186,7 +187,6 @@ class session_state {
                 run_as_database_read(index, [&] { return source_->current_log_generation(); })};
             trailer.encode_into(page_bytes(trailer_index));
         }
-        database_bytes_ += count * page_size_;
         if (first + count == trailer_index + 1) {
             const std::scoped_lock lock{mutex_};
             if (phase_ != session_phase::databases) {
@@ -204,20 +204,76 @@ class session_state {
     // while the generator lives.
 
     /// A database's stream, chunk by chunk; see backup/session.hpp.
+    //
+    // With reader_threads = n > 1, n helper threads read ahead: while the consumer
+    // has chunk k, up to 2n - 1 later chunks are queued or being read and verified,
+    // chunk j by helper j mod n into buffer j mod 2n. The consumer's work (writing
+    // the chunk somewhere) then overlaps the reads, the reads, whose cost is mostly
+    // the hash of every page, run on n cores, and each helper has its next chunk
+    // queued when it finishes one. The last chunk, which carries the trailer, is read on
+    // this thread after every other one was handed out: the trailer's generation is
+    // then taken after every page was read, and the database counts as copied only
+    // when that chunk is handed out.
     generator<std::span<const std::byte>> read_database_stream(std::shared_ptr<session_state> self,
                                                                std::size_t index,
-                                                               std::size_t buffer_size) {
-        aligned_buffer buffer{buffer_size};
+                                                               std::size_t buffer_size,
+                                                               unsigned reader_threads) {
         const auto header_page = self->open_database(index);
         const std::uint64_t buffer_pages = buffer_size / page_size_;
         const std::uint64_t total_pages = std::uint64_t{self->database_page_count(index)} + 3;
-        for (std::uint64_t first = 0; first < total_pages;) {
-            const auto count = std::min(buffer_pages, total_pages - first);
-            self->read_database_chunk(index, header_page, first, count, buffer.bytes());
-            first += count;
-            auto chunk = std::span<const std::byte>{
-                buffer.bytes().first(static_cast<std::size_t>(count * page_size_))};
-            co_yield chunk;
+        const std::uint64_t chunk_count = (total_pages + buffer_pages - 1) / buffer_pages;
+        const auto chunk_first = [&](std::uint64_t chunk) { return chunk * buffer_pages; };
+        const auto chunk_pages = [&](std::uint64_t chunk) {
+            return std::min(buffer_pages, total_pages - chunk_first(chunk));
+        };
+        // Helpers only if there are chunks before the last one to read ahead.
+        const auto helper_count = static_cast<std::size_t>(
+            std::min<std::uint64_t>(reader_threads > 1 ? reader_threads : 0, chunk_count - 1));
+        const auto buffer_count = helper_count == 0 ? 1 : 2 * helper_count;
+        std::vector<aligned_buffer> buffers;
+        buffers.reserve(buffer_count);
+        for (std::size_t slot = 0; slot < buffer_count; ++slot) {
+            buffers.emplace_back(buffer_size);
+        }
+        // Declared after the buffers: destroyed first, so no helper outlives them.
+        std::vector<std::unique_ptr<helper_thread>> helpers;
+        for (std::size_t slot = 0; slot < helper_count; ++slot) {
+            helpers.push_back(std::make_unique<helper_thread>());
+        }
+        const auto buffer_of = [&](std::uint64_t chunk) -> aligned_buffer& {
+            return buffers[static_cast<std::size_t>(chunk % buffers.size())];
+        };
+        const auto helper_of = [&](std::uint64_t chunk) -> helper_thread& {
+            return *helpers[static_cast<std::size_t>(chunk % helpers.size())];
+        };
+        const auto start_read = [&](std::uint64_t chunk) {
+            helper_of(chunk).start(
+                [this, index, header_page, chunk, &chunk_first, &chunk_pages, &buffer_of] {
+                    read_database_chunk(index, header_page, chunk_first(chunk), chunk_pages(chunk),
+                                        buffer_of(chunk).bytes());
+                });
+        };
+        const auto read_ahead =
+            std::min<std::uint64_t>(helper_count == 0 ? 0 : buffer_count, chunk_count - 1);
+        for (std::uint64_t chunk = 0; chunk < read_ahead; ++chunk) {
+            start_read(chunk);
+        }
+        for (std::uint64_t chunk = 0; chunk < chunk_count; ++chunk) {
+            if (chunk + 1 == chunk_count || helper_count == 0) {
+                self->read_database_chunk(index, header_page, chunk_first(chunk),
+                                          chunk_pages(chunk), buffer_of(chunk).bytes());
+            } else {
+                helper_of(chunk).wait();
+                // The consumer asked for this chunk, so it is done with the one
+                // before: its buffer takes the next chunk to read ahead.
+                if (chunk > 0 && chunk - 1 + buffer_count < chunk_count - 1) {
+                    start_read(chunk - 1 + buffer_count);
+                }
+            }
+            const auto bytes = static_cast<std::size_t>(chunk_pages(chunk) * page_size_);
+            self->database_bytes_ += bytes;
+            auto handed_out = std::span<const std::byte>{buffer_of(chunk).bytes().first(bytes)};
+            co_yield handed_out;
         }
     }
 

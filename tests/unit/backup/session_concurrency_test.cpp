@@ -137,7 +137,8 @@ TEST_CASE("session under load: full and incremental backups while four writers c
     writers.wait_for_commits(300);  // some hundred pages before the backup starts
 
     // Full backup: the two databases read at once from two threads, in small
-    // chunks so that flushes interleave with the reads.
+    // chunks so that flushes interleave with the reads; the first one also with a
+    // helper thread reading ahead.
     const auto flushed_before = engine.statistics().pages_flushed;
     const auto commits_before = writers.commits();
     auto session = begin_backup(engine, hotbackup::full_backup);
@@ -147,7 +148,9 @@ TEST_CASE("session under load: full and incremental backups while four writers c
     {
         std::vector<std::thread> readers;
         for (std::size_t index = 0; index < files.size(); ++index) {
-            auto chunks = session.read(files[index], read_options{.buffer_size = 2 * page_size});
+            auto chunks = session.read(
+                files[index],
+                read_options{.buffer_size = 2 * page_size, .reader_threads = index == 0 ? 2U : 1U});
             readers.emplace_back([&streams, &writers, index, chunks = std::move(chunks)]() mutable {
                 for (const std::span<const std::byte> chunk : chunks) {
                     streams[index].insert(streams[index].end(), chunk.begin(), chunk.end());

@@ -49,6 +49,7 @@ using hotbackup::log_generation;
 using hotbackup::memory_storage;
 using hotbackup::page_number;
 using hotbackup::read_options;
+using hotbackup::test::contains_text;
 using hotbackup::test::drain;
 using hotbackup::test::error_of;
 using hotbackup::test::fill;
@@ -668,6 +669,84 @@ TEST_CASE("two databases read from two threads at once give the bytes of a seque
           std::vector<std::filesystem::path>{"/inst/first.edb", "/inst/second.edb"});
     CHECK(result.dropped.empty());
     CHECK(result.database_bytes == 2 * (files[0].stream_size + files[1].stream_size));
+}
+
+TEST_CASE("reader threads read ahead and give the stream of a single-threaded read",
+          "[session][parallel][threads]") {
+    memory_storage storage;
+    engine_type engine{storage, manual_checkpoint_options()};
+    const auto database = engine.create_database("/inst/ahead.edb");
+    fill(engine, database, 400, 'r');
+    engine.checkpoint();  // quiescent: every read of this session gives the same bytes
+
+    auto session = begin_backup(engine, full_backup);
+    const auto file = session.databases().front();
+    const auto one_thread = drain(session.read(file, {.buffer_size = page_size}));
+    REQUIRE(one_thread.size() == file.stream_size);
+    for (const unsigned threads : {2U, 3U, 16U}) {
+        for (const std::size_t pages_per_chunk :
+             {std::size_t{1}, std::size_t{3}, std::size_t{64}}) {
+            const read_options options{.buffer_size = pages_per_chunk * page_size,
+                                       .reader_threads = threads};
+            std::size_t chunks = 0;
+            std::vector<std::byte> bytes;
+            for (const std::span<const std::byte> chunk : session.read(file, options)) {
+                CHECK(chunk.size() <= options.buffer_size);
+                CHECK(reinterpret_cast<std::uintptr_t>(chunk.data()) % 4096 == 0);
+                bytes.insert(bytes.end(), chunk.begin(), chunk.end());
+                ++chunks;
+            }
+            CHECK(chunks == (file.stream_size / page_size + pages_per_chunk - 1) / pages_per_chunk);
+            CHECK(same_bytes(bytes, one_thread));
+        }
+    }
+    // A consumer that stops early leaves no helper behind (their reads ahead are
+    // waited for); the database was read whole before, so it stays in the backup.
+    {
+        auto reader = session.read(file, {.buffer_size = page_size, .reader_threads = 4});
+        auto chunk = reader.begin();
+        REQUIRE(chunk != reader.end());
+    }
+    for (const unsigned bad : {0U, hotbackup::max_reader_threads + 1}) {
+        CHECK(error_of([&] {
+                  static_cast<void>(session.read(file, {.reader_threads = bad}));
+              }).value() == errc::invalid_parameter);
+    }
+    auto logs = std::move(session).logs();
+    read_all_logs(logs);
+    const auto result = std::move(logs).end();
+    CHECK(result.databases.size() == 1);
+    CHECK(result.dropped.empty());
+}
+
+TEST_CASE("with reader threads a damaged page still drops the database and names the page",
+          "[session][parallel][threads]") {
+    memory_storage storage;
+    engine_type engine{storage, manual_checkpoint_options()};
+    const auto database = engine.create_database("/inst/damaged.edb");
+    fill(engine, database, 400, 'd');
+    engine.checkpoint();
+    constexpr page_number damaged_page = 9;
+    {
+        auto file = storage.open("/inst/damaged.edb", hotbackup::open_mode::read_write);
+        const std::byte flipped{0x33};
+        file.write_at(hotbackup::page_offset(damaged_page, page_size) + 200,
+                      std::span{&flipped, 1});
+    }
+    auto session = begin_backup(engine, full_backup);
+    const auto file = session.databases().front();
+    const auto error = error_of([&] {
+        static_cast<void>(
+            drain(session.read(file, {.buffer_size = page_size, .reader_threads = 3})));
+    });
+    CHECK(error.value() == errc::read_verify_failure);
+    CHECK(error.context().page == damaged_page);
+    auto logs = std::move(session).logs();
+    read_all_logs(logs);
+    const auto result = std::move(logs).end();
+    REQUIRE(result.dropped.size() == 1);
+    CHECK_THAT(result.dropped.front().reason,
+               contains_text("page " + std::to_string(damaged_page)));
 }
 
 // ---- 7. a second model of backup_source ----

@@ -1,0 +1,76 @@
+// Shared pieces of the benchmarks: a scratch directory and a reporter that keeps
+// each run's counters, so main() can print ratios of runs made in this process.
+#pragma once
+
+#include <benchmark/benchmark.h>
+#include <stdlib.h>  // mkdtemp (POSIX)
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace hotbackup::bench {
+
+/// A new empty directory under HOTBACKUP_BENCH_DIR (default: the system's
+/// temporary directory), removed with everything in it on destruction.
+class temporary_directory {
+  public:
+    explicit temporary_directory(const std::string& prefix) {
+        const char* chosen = std::getenv("HOTBACKUP_BENCH_DIR");
+        const std::filesystem::path parent = chosen != nullptr
+                                                 ? std::filesystem::path{chosen}
+                                                 : std::filesystem::temp_directory_path();
+        std::string pattern = (parent / (prefix + "-XXXXXX")).string();
+        if (::mkdtemp(pattern.data()) == nullptr) {
+            throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
+        }
+        path_ = pattern;
+    }
+    temporary_directory(const temporary_directory&) = delete;
+    temporary_directory& operator=(const temporary_directory&) = delete;
+    ~temporary_directory() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path_, ignored);
+    }
+    [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+
+  private:
+    std::filesystem::path path_;
+};
+
+/// Prints as the console reporter does and keeps every counter of each iteration
+/// run (bytes_per_second, items_per_second, user counters) by the run's name.
+class counter_reporter : public benchmark::ConsoleReporter {
+  public:
+    void ReportRuns(const std::vector<Run>& runs) override {
+        ConsoleReporter::ReportRuns(runs);
+        for (const auto& run : runs) {
+            if (run.run_type != Run::RT_Iteration) {
+                continue;
+            }
+            auto& kept = counters_[run.benchmark_name()];
+            for (const auto& [name, counter] : run.counters) {
+                kept[name] = counter.value;
+            }
+        }
+    }
+
+    /// The counter `counter` of the run named `run` (as printed), or 0.
+    [[nodiscard]] double value(const std::string& run, const std::string& counter) const {
+        const auto found_run = counters_.find(run);
+        if (found_run == counters_.end()) {
+            return 0;
+        }
+        const auto found = found_run->second.find(counter);
+        return found == found_run->second.end() ? 0 : found->second;
+    }
+
+  private:
+    std::map<std::string, std::map<std::string, double>> counters_;
+};
+
+}  // namespace hotbackup::bench
