@@ -67,6 +67,7 @@ struct read_options {
     /// verify chunks ahead of the consumer, into 2n buffers, and the chunks are
     /// yielded in order: verification, a hash of every page, runs on n cores and
     /// overlaps the consumer's work. Log files are read on the consumer's thread.
+    /// The helpers take cores the engine's writers may need, hence the default.
     unsigned reader_threads = 1;
 };
 
