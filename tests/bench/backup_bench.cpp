@@ -415,31 +415,24 @@ int main(int argc, char** argv) {
     hotbackup::bench::counter_reporter reporter;
     benchmark::RunSpecifiedBenchmarks(&reporter);
 
-    const auto rate = [&](const char* run, const char* counter) {
-        return reporter.value(std::string{run} + "/real_time", counter) +
-               reporter.value(
-                   std::string{run} + "/iterations:" + std::to_string(writer_runs) + "/manual_time",
-                   counter);
-    };
     const auto ratio = [](double part, double whole) { return whole > 0 ? part / whole : 0.0; };
     const double mib = 1 << 20;
-    const auto plain_null = rate("plain_read_to_null", "bytes_per_second");
-    const auto session_null = rate("session_to_null/1", "bytes_per_second");
-    const auto session_null_2 = rate("session_to_null/2", "bytes_per_second");
+    const auto plain_null = reporter.value("plain_read_to_null", "bytes_per_second");
+    const auto session_null = reporter.value("session_to_null/1", "bytes_per_second");
+    const auto session_null_2 = reporter.value("session_to_null/2", "bytes_per_second");
     const auto copy_rate = [&](int threads, const char* counter) {
-        return reporter.value(
-            "copy_to_files/" + std::to_string(threads) + "/iterations:" +
-                std::to_string(environment_number("HOTBACKUP_BENCH_COPY_RUNS", 3)) + "/manual_time",
-            counter);
+        return reporter.value("copy_to_files/" + std::to_string(threads), counter);
     };
     const auto plain_files = copy_rate(1, "plain_bytes_per_second");
     const auto session_files = copy_rate(1, "session_bytes_per_second");
     const auto plain_files_2 = copy_rate(2, "plain_bytes_per_second");
     const auto session_files_2 = copy_rate(2, "session_bytes_per_second");
-    const auto alone = rate("writers_during_backup/0", "commits_per_second_alone");
-    const auto during = rate("writers_during_backup/0", "commits_per_second_during_backup");
-    const auto alone_plain = rate("writers_during_backup/1", "commits_per_second_alone");
-    const auto during_plain = rate("writers_during_backup/1", "commits_per_second_during_backup");
+    const auto alone = reporter.value("writers_during_backup/0", "commits_per_second_alone");
+    const auto during =
+        reporter.value("writers_during_backup/0", "commits_per_second_during_backup");
+    const auto alone_plain = reporter.value("writers_during_backup/1", "commits_per_second_alone");
+    const auto during_plain =
+        reporter.value("writers_during_backup/1", "commits_per_second_during_backup");
     std::printf("MB/s: plain read %.0f, session to null %.0f (2 reader threads: %.0f)\n",
                 plain_null / mib, session_null / mib, session_null_2 / mib);
     std::printf(

@@ -11,6 +11,7 @@
 #include <map>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 namespace hotbackup::bench {
@@ -43,7 +44,8 @@ class temporary_directory {
 };
 
 /// Prints as the console reporter does and keeps every counter of each iteration
-/// run (bytes_per_second, items_per_second, user counters) by the run's name.
+/// run (bytes_per_second, items_per_second, user counters) by the benchmark's
+/// function name with its arguments ("session_to_null/2") and its thread count.
 class counter_reporter : public benchmark::ConsoleReporter {
   public:
     void ReportRuns(const std::vector<Run>& runs) override {
@@ -52,16 +54,22 @@ class counter_reporter : public benchmark::ConsoleReporter {
             if (run.run_type != Run::RT_Iteration) {
                 continue;
             }
-            auto& kept = counters_[run.benchmark_name()];
-            for (const auto& [name, counter] : run.counters) {
-                kept[name] = counter.value;
+            auto name = run.run_name.function_name;
+            if (!run.run_name.args.empty()) {
+                name += "/" + run.run_name.args;
+            }
+            auto& kept = counters_[{name, run.threads}];
+            for (const auto& [counter_name, counter] : run.counters) {
+                kept[counter_name] = counter.value;
             }
         }
     }
 
-    /// The counter `counter` of the run named `run` (as printed), or 0.
-    [[nodiscard]] double value(const std::string& run, const std::string& counter) const {
-        const auto found_run = counters_.find(run);
+    /// The counter `counter` of run `run` ("name" or "name/arguments") with
+    /// `threads` threads, or 0 if there was none.
+    [[nodiscard]] double value(const std::string& run, const std::string& counter,
+                               int threads = 1) const {
+        const auto found_run = counters_.find({run, threads});
         if (found_run == counters_.end()) {
             return 0;
         }
@@ -70,7 +78,7 @@ class counter_reporter : public benchmark::ConsoleReporter {
     }
 
   private:
-    std::map<std::string, std::map<std::string, double>> counters_;
+    std::map<std::pair<std::string, int>, std::map<std::string, double>> counters_;
 };
 
 }  // namespace hotbackup::bench

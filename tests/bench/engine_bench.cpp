@@ -30,6 +30,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -127,41 +128,6 @@ void lazy_commits(benchmark::State& state) {
     commits(state, commit_mode::lazy);
 }
 
-/// Keeps each run's figures, by benchmark name and thread count, so main can print
-/// ratios measured in this process.
-class ratio_reporter : public benchmark::ConsoleReporter {
-  public:
-    void ReportRuns(const std::vector<Run>& runs) override {
-        ConsoleReporter::ReportRuns(runs);
-        for (const auto& run : runs) {
-            if (run.run_type != Run::RT_Iteration) {
-                continue;
-            }
-            auto& kept = figures_[{run.run_name.function_name, run.threads}];
-            for (const auto& [counter, into] :
-                 {std::pair{"items_per_second", &kept.commits_per_second},
-                  std::pair{"log_bytes_per_commit", &kept.log_bytes_per_commit}}) {
-                const auto found = run.counters.find(counter);
-                if (found != run.counters.end()) {
-                    *into = found->second.value;
-                }
-            }
-        }
-    }
-
-    struct figures {
-        double commits_per_second = 0;
-        double log_bytes_per_commit = 0;
-    };
-    [[nodiscard]] figures of(const std::string& name, int threads) const {
-        const auto found = figures_.find({name, threads});
-        return found == figures_.end() ? figures{} : found->second;
-    }
-
-  private:
-    std::map<std::pair<std::string, int>, figures> figures_;
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -179,20 +145,22 @@ int main(int argc, char** argv) {
         }
     }
 
-    ratio_reporter reporter;
+    hotbackup::bench::counter_reporter reporter;
     benchmark::RunSpecifiedBenchmarks(&reporter);
 
-    const auto one = reporter.of("durable_commits", 1);
-    const auto four = reporter.of("durable_commits", 4);
-    const auto lazy = reporter.of("lazy_commits", 1);
-    if (one.commits_per_second > 0) {
-        std::printf("commits/s 4 threads / 1 thread: %.2fx\n",
-                    four.commits_per_second / one.commits_per_second);
-        std::printf("lazy / durable commits/s (1 thread): %.2fx\n",
-                    lazy.commits_per_second / one.commits_per_second);
-        std::printf("log bytes per commit (1 thread): %.0f\n", one.log_bytes_per_commit);
-        std::printf("log bytes per commit (4 threads): %.0f\n", four.log_bytes_per_commit);
-        std::printf("log bytes per commit (lazy, 1 thread): %.0f\n", lazy.log_bytes_per_commit);
+    const auto one = reporter.value("durable_commits", "items_per_second", 1);
+    const auto four = reporter.value("durable_commits", "items_per_second", 4);
+    const auto lazy = reporter.value("lazy_commits", "items_per_second", 1);
+    if (one > 0) {
+        std::printf("commits/s 4 threads / 1 thread: %.2fx\n", four / one);
+        std::printf("lazy / durable commits/s (1 thread): %.2fx\n", lazy / one);
+        for (const auto& [label, run, threads] :
+             {std::tuple{"1 thread", "durable_commits", 1},
+              std::tuple{"4 threads", "durable_commits", 4},
+              std::tuple{"lazy, 1 thread", "lazy_commits", 1}}) {
+            std::printf("log bytes per commit (%s): %.0f\n", label,
+                        reporter.value(run, "log_bytes_per_commit", threads));
+        }
     }
     benchmark::Shutdown();
     return 0;

@@ -47,6 +47,14 @@ void fill(Instance& engine, database_id database, int keys, char letter) {
     transaction.commit();
 }
 
+/// Reads every listed database of a session in the databases stage to the end.
+template <class Session>
+void read_all_databases(const Session& session) {
+    for (const auto& file : session.databases()) {
+        static_cast<void>(drain(session.read(file)));
+    }
+}
+
 /// Reads every listed log of a session in the logs stage to the end.
 template <class Session>
 std::uint64_t read_all_logs(const Session& session) {
@@ -61,9 +69,7 @@ std::uint64_t read_all_logs(const Session& session) {
 template <class Instance>
 backup_result run_full_backup(Instance& engine, bool truncate, end_options options = {}) {
     auto session = begin_backup(engine, full_backup);
-    for (const auto& file : session.databases()) {
-        static_cast<void>(drain(session.read(file)));
-    }
+    read_all_databases(session);
     auto logs = std::move(session).logs();
     read_all_logs(logs);
     if (truncate) {

@@ -40,6 +40,7 @@ using hotbackup::test::contains_text;
 using hotbackup::test::drain;
 using hotbackup::test::error_of;
 using hotbackup::test::fill;
+using hotbackup::test::read_all_databases;
 using hotbackup::test::read_all_logs;
 using hotbackup::test::run_full_backup;
 using hotbackup::test::run_incremental_backup;
@@ -229,9 +230,7 @@ TEST_CASE("session errors: backup_in_progress for a second session, attach, deta
         CHECK(error_of([&] { engine.term(); }).value() == errc::backup_in_progress);
         // Nothing was changed: writers go on and the session completes.
         fill(engine, fixture.database, 10, 'w');
-        for (const auto& file : session.databases()) {
-            static_cast<void>(drain(session.read(file)));
-        }
+        read_all_databases(session);
         auto logs = std::move(session).logs();
         // The logs stage holds the engine's one session too.
         CHECK(error_of([&] { engine.detach_database(other); }).value() == errc::backup_in_progress);
@@ -328,9 +327,7 @@ TEST_CASE("session errors: missing_file_to_backup for a log a full backup must h
     const auto lost = engine.checkpoint_generation();
     REQUIRE(lost < engine.current_log_generation());
     auto session = begin_backup(engine, full_backup);
-    for (const auto& file : session.databases()) {
-        static_cast<void>(drain(session.read(file)));
-    }
+    read_all_databases(session);
     // That first log vanishes while the databases are read.
     fixture.storage.remove(engine.log_file_path(lost));
     const auto error = error_of([&] { static_cast<void>(std::move(session).logs()); });
@@ -349,9 +346,7 @@ TEST_CASE("session errors: log_file_not_copied until every listed log was read t
     populated_engine fixture;
     auto& engine = fixture.engine;
     auto session = begin_backup(engine, full_backup);
-    for (const auto& file : session.databases()) {
-        static_cast<void>(drain(session.read(file)));
-    }
+    read_all_databases(session);
     auto logs = std::move(session).logs();
     const auto files = logs.log_files();
     REQUIRE(files.size() >= 2);
@@ -410,9 +405,7 @@ TEST_CASE("session errors: backup_abort_by_server after stop_backup, from every 
     }
     SECTION("logs stage") {
         auto session = begin_backup(engine, full_backup);
-        for (const auto& file : session.databases()) {
-            static_cast<void>(drain(session.read(file)));
-        }
+        read_all_databases(session);
         auto logs = std::move(session).logs();
         const auto files = logs.log_files();
         stop_from_another_thread();
@@ -425,9 +418,7 @@ TEST_CASE("session errors: backup_abort_by_server after stop_backup, from every 
     }
     SECTION("truncated stage") {
         auto session = begin_backup(engine, full_backup);
-        for (const auto& file : session.databases()) {
-            static_cast<void>(drain(session.read(file)));
-        }
+        read_all_databases(session);
         auto logs = std::move(session).logs();
         read_all_logs(logs);
         auto truncated = std::move(logs).truncate();
@@ -560,9 +551,7 @@ TEST_CASE("session errors: a damaged log is log_read_verify_failure and cancels 
     populated_engine fixture;
     auto& engine = fixture.engine;
     auto session = begin_backup(engine, full_backup);
-    for (const auto& file : session.databases()) {
-        static_cast<void>(drain(session.read(file)));
-    }
+    read_all_databases(session);
     auto logs = std::move(session).logs();
     const auto files = logs.log_files();
     REQUIRE(files.size() >= 2);
@@ -601,9 +590,7 @@ TEST_CASE("session errors: a moved-from or ended session is no_backup", "[sessio
     CHECK(error_of([&] { static_cast<void>(std::move(session).logs()); }).value() ==
           errc::no_backup);
     std::move(session).abort();  // harmless on an empty session
-    for (const auto& file : moved.databases()) {
-        static_cast<void>(drain(moved.read(file)));
-    }
+    read_all_databases(moved);
     auto logs = std::move(moved).logs();
     CHECK(error_of([&] { static_cast<void>(moved.databases()); }).value() == errc::no_backup);
     read_all_logs(logs);

@@ -53,6 +53,7 @@ using hotbackup::test::contains_text;
 using hotbackup::test::drain;
 using hotbackup::test::error_of;
 using hotbackup::test::fill;
+using hotbackup::test::read_all_databases;
 using hotbackup::test::read_all_logs;
 using hotbackup::test::run_full_backup;
 using hotbackup::test::run_incremental_backup;
@@ -135,9 +136,7 @@ struct engine_with_logs {
 /// A full backup session with every database read to the end.
 auto full_session_with_databases_read(engine_type& engine) {
     auto session = begin_backup(engine, full_backup);
-    for (const auto& file : session.databases()) {
-        static_cast<void>(drain(session.read(file)));
-    }
+    read_all_databases(session);
     return session;
 }
 
@@ -178,9 +177,7 @@ TEST_CASE("a full backup lists the logs from the checkpoint at begin to the one 
     auto session = begin_backup(engine, full_backup);
     // A full backup does not roll at begin; its logs are listed only at logs().
     CHECK(engine.current_log_generation() == 6);
-    for (const auto& file : session.databases()) {
-        static_cast<void>(drain(session.read(file)));
-    }
+    read_all_databases(session);
     // The log moves on while the databases are read: the listing follows it.
     write_and_roll(engine, fixture.database, 1);
     const auto current_at_logs = engine.current_log_generation();
@@ -579,9 +576,7 @@ TEST_CASE("under circular logging a full backup holds its logs until it ends",
     // Without the backup's hold these would be gone (as after end(), below).
     CHECK(logs_on_disk(storage) == generations_from_to(first_generation, checkpoint - 1));
 
-    for (const auto& file : session.databases()) {
-        static_cast<void>(drain(session.read(file)));
-    }
+    read_all_databases(session);
     auto logs = std::move(session).logs();
     CHECK(generations_of(logs.log_files()) == generations_from_to(first_generation, checkpoint));
     const auto log_bytes = read_all_logs(logs);
