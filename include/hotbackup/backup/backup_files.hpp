@@ -57,10 +57,14 @@ struct log_file {
 
 /// The most threads read_options::reader_threads may ask for.
 inline constexpr unsigned max_reader_threads = 16;
+/// The largest read_options::buffer_size: a reader holds up to 2 ×
+/// max_reader_threads buffers, each allocated and zeroed.
+inline constexpr std::size_t max_buffer_size = std::size_t{64} << 20;
 
 /// How read() reads a file.
 struct read_options {
-    /// Bytes per chunk: a multiple of the database page size, at least one page.
+    /// Bytes per chunk: a multiple of the database page size, from one page to
+    /// max_buffer_size.
     std::size_t buffer_size = std::size_t{1} << 20;
     /// Threads that read one database stream, 1 to 16. With 1 the consumer's own
     /// thread reads each chunk when asked. With n > 1, n helper threads read and

@@ -16,7 +16,8 @@
 // object is then empty, and any use of it throws backup_error(errc::no_backup)
 // (clang-tidy's bugprone-use-after-move flags it at build time). A transition
 // that throws leaves the session where it was: it can be retried, ended or
-// aborted.
+// aborted. end() is the exception: it always ends the session, also when it
+// throws.
 //
 // Runtime errors (backup_error with ESE's numbers) are those the types cannot see:
 // begin: backup_not_allowed_yet, logging_disabled, log_write_fail, invalid_backup
@@ -27,10 +28,10 @@
 // backup_abort_by_server and end() ends the session and throws it too.
 //
 // Reading: read(file) returns a lazy generator of std::span<const std::byte>
-// chunks from one page-aligned buffer it owns (read_options::buffer_size, 1 MiB
-// by default). A chunk is valid until the next is requested. Database streams
-// follow backup/database_stream.hpp; every page is verified before it is yielded,
-// and the pages of a chunk are locked against the engine's flushes only while
+// chunks from page-aligned buffers it owns (read_options::buffer_size, 1 MiB by
+// default; one buffer, or 2n with read_options::reader_threads = n > 1). A chunk is valid until the
+// next is requested. Database streams follow backup/database_stream.hpp; every page is verified
+// before it is yielded, and the pages of a chunk are locked against the engine's flushes only while
 // that chunk is read, so writers never wait for the consumer. With
 // read_options::reader_threads > 1, helper threads read and verify chunks ahead of
 // the consumer (detail/session_state.hpp says how). A damaged page
@@ -116,8 +117,9 @@ class backup_session {
     }
 
     /// Reads one database's stream (backup/database_stream.hpp). Throws
-    /// backup_error: invalid_parameter (not a listed database, or a buffer size
-    /// that is not a positive multiple of the page size); no_backup. The generator
+    /// backup_error: invalid_parameter (not a listed database, a buffer size that
+    /// is not a positive multiple of the page size or above max_buffer_size, or
+    /// reader_threads outside 1..max_reader_threads); no_backup. The generator
     /// throws read_verify_failure / read_pgno_verify_failure (the database is then
     /// dropped), backup_abort_by_server, invalid_backup_sequence (resumed after
     /// logs()), storage errors.
@@ -152,9 +154,10 @@ class backup_session {
     }
 
     /// Reads one log file byte for byte, verifying its header and every segment.
-    /// Throws backup_error: invalid_parameter (not a listed log, or a bad buffer
-    /// size), no_backup. The generator throws log_read_verify_failure (and cancels
-    /// the session), missing_file_to_backup, backup_abort_by_server, storage errors.
+    /// Throws backup_error: invalid_parameter (not a listed log, or bad
+    /// read_options), no_backup. The generator throws log_read_verify_failure (and
+    /// cancels the session), missing_file_to_backup, backup_abort_by_server,
+    /// invalid_backup_sequence (resumed after truncate() or end()), storage errors.
     [[nodiscard]] generator<std::span<const std::byte>> read(
         const log_file& file,
         read_options options = {}) const requires std::same_as<Stage, stage::logs> {
@@ -214,11 +217,13 @@ class backup_session {
     }
 
     static void check_buffer(const read_options& options, std::uint32_t page_size) {
-        if (options.buffer_size == 0 || options.buffer_size % page_size != 0) {
+        if (options.buffer_size == 0 || options.buffer_size % page_size != 0 ||
+            options.buffer_size > max_buffer_size) {
             throw backup_error(errc::invalid_parameter,
                                "read_options::buffer_size must be a positive multiple of the "
                                "page size (" +
-                                   std::to_string(page_size) + " bytes)");
+                                   std::to_string(page_size) + " bytes) of at most " +
+                                   std::to_string(max_buffer_size) + " bytes");
         }
         if (options.reader_threads < 1 || options.reader_threads > max_reader_threads) {
             throw backup_error(errc::invalid_parameter,
@@ -254,8 +259,8 @@ template <backup_source Source>
 /// backup_not_allowed_yet, logging_disabled, log_write_fail, invalid_backup
 /// (circular logging), backup_in_progress, missing_full_backup (a database has no
 /// full backup whose logs were truncated), missing_file_to_backup (a log since the
-/// last backup is gone), checkpoint_file_not_found, checkpoint_corrupt, storage
-/// errors.
+/// last backup is gone), file_not_found (no closed log on disk),
+/// checkpoint_file_not_found, checkpoint_corrupt, storage errors.
 template <backup_source Source>
 [[nodiscard]] backup_session<Source, stage::logs> begin_backup(Source& source,
                                                                incremental_backup_t /*kind*/) {

@@ -236,22 +236,20 @@ class session_state {
             buffers.emplace_back(buffer_size);
         }
         // Declared after the buffers: destroyed first, so no helper outlives them.
-        std::vector<std::unique_ptr<helper_thread>> helpers;
-        for (std::size_t slot = 0; slot < helper_count; ++slot) {
-            helpers.push_back(std::make_unique<helper_thread>());
-        }
+        // A task captures values only (and this session, which `self` keeps alive).
+        helper_pool helpers{helper_count};
         const auto buffer_of = [&](std::uint64_t chunk) -> aligned_buffer& {
             return buffers[static_cast<std::size_t>(chunk % buffers.size())];
         };
         const auto helper_of = [&](std::uint64_t chunk) -> helper_thread& {
-            return *helpers[static_cast<std::size_t>(chunk % helpers.size())];
+            return helpers[static_cast<std::size_t>(chunk % helpers.size())];
         };
+        const auto header = std::span<const std::byte>{header_page};
         const auto start_read = [&](std::uint64_t chunk) {
-            helper_of(chunk).start(
-                [this, index, header_page, chunk, &chunk_first, &chunk_pages, &buffer_of] {
-                    read_database_chunk(index, header_page, chunk_first(chunk), chunk_pages(chunk),
-                                        buffer_of(chunk).bytes());
-                });
+            helper_of(chunk).start([this, index, header, first = chunk_first(chunk),
+                                    pages = chunk_pages(chunk), target = buffer_of(chunk).bytes()] {
+                read_database_chunk(index, header, first, pages, target);
+            });
         };
         const auto read_ahead =
             std::min<std::uint64_t>(helper_count == 0 ? 0 : buffer_count, chunk_count - 1);
@@ -264,6 +262,9 @@ class session_state {
                                           chunk_pages(chunk), buffer_of(chunk).bytes());
             } else {
                 helper_of(chunk).wait();
+                // Read ahead, but handed out now: the session must still be in the
+                // databases stage, not stopped and not cancelled.
+                self->check_still_reading(index);
                 // The consumer asked for this chunk, so it is done with the one
                 // before: its buffer takes the next chunk to read ahead.
                 if (chunk > 0 && chunk - 1 + buffer_count < chunk_count - 1) {
@@ -553,6 +554,16 @@ class session_state {
     }
 
     /// Pins the engine for one call, after the stop request and a cancel.
+    /// Throws what a read of database `index` would throw now that was not a
+    /// read error: the cancel error, backup_abort_by_server, invalid_backup_sequence.
+    void check_still_reading(std::size_t index) {
+        rethrow_cancel();
+        if (control_->stop_requested()) {
+            throw_stopped();
+        }
+        require_phase(session_phase::databases, index);
+    }
+
     [[nodiscard]] std::shared_lock<std::shared_mutex> checked_pin() {
         rethrow_cancel();
         if (control_->stop_requested()) {

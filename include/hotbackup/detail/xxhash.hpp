@@ -13,7 +13,8 @@
 // short path either way. The kernels' names are xxHash internals, so the path is on
 // only for the versions whose internals are known here (0.8.1 and 0.8.2), and only if
 // this header is the first to compile xxHash inline; otherwise the portable call is
-// used. HOTBACKUP_NO_XXH3_DISPATCH turns it off. Both paths compute the same XXH3
+// used (also if xxHash's implementation was compiled earlier in the translation
+// unit). HOTBACKUP_NO_XXH3_DISPATCH turns it off. Both paths compute the same XXH3
 // (tests/unit/detail_xxhash_test.cpp compares them).
 #pragma once
 
@@ -22,7 +23,8 @@
 #include <span>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(__AVX2__) && \
-    !defined(HOTBACKUP_NO_XXH3_DISPATCH) && !defined(XXH_INLINE_ALL_31684351384)
+    !defined(HOTBACKUP_NO_XXH3_DISPATCH) && !defined(XXH_INLINE_ALL_31684351384) &&           \
+    !defined(XXH_IMPLEM_13a8737387)
 #define HOTBACKUP_XXH3_DISPATCH 1
 #include <immintrin.h>
 #ifndef XXH_DISPATCH_AVX2
@@ -49,7 +51,19 @@
 #undef HOTBACKUP_XXH3_DISPATCH
 #endif
 
+// The functions below differ with the build's flags (dispatch or not, -mavx2), so
+// each variant gets its own inline namespace: translation units built differently
+// link their own copies instead of one silently replacing the other.
+#if defined(HOTBACKUP_XXH3_DISPATCH)
+#define HOTBACKUP_XXH3_VARIANT xxh3_dispatch_avx2
+#elif defined(__AVX2__)
+#define HOTBACKUP_XXH3_VARIANT xxh3_avx2
+#else
+#define HOTBACKUP_XXH3_VARIANT xxh3_portable
+#endif
+
 namespace hotbackup::inline v1::detail {
+inline namespace HOTBACKUP_XXH3_VARIANT {
 
 #ifdef HOTBACKUP_XXH3_DISPATCH
 
@@ -95,7 +109,8 @@ inline bool cpu_has_avx2() noexcept {
     return xxh3_64_portable(bytes, seed);
 }
 
-/// Whether xxh3_64() picks AVX2 kernels on this CPU (for tests and reports).
+/// Whether xxh3_64() picks AVX2 kernels at run time on this CPU (for tests and
+/// reports); false where the build itself targets AVX2 or dispatch is off.
 [[nodiscard]] inline bool xxh3_64_uses_avx2() noexcept {
 #ifdef HOTBACKUP_XXH3_DISPATCH
     return cpu_has_avx2();
@@ -104,4 +119,5 @@ inline bool cpu_has_avx2() noexcept {
 #endif
 }
 
+}  // namespace HOTBACKUP_XXH3_VARIANT
 }  // namespace hotbackup::inline v1::detail

@@ -397,9 +397,14 @@ TEST_CASE("session errors: backup_abort_by_server after stop_backup, from every 
         auto reader = session.read(files.front(), read_options{.buffer_size = 4096});
         auto chunk = reader.begin();
         REQUIRE(chunk != reader.end());
+        // A reader whose helpers read chunks ahead: those must not be handed out.
+        auto ahead = session.read(files.front(), {.buffer_size = 4096, .reader_threads = 4});
+        auto ahead_chunk = ahead.begin();
+        REQUIRE(ahead_chunk != ahead.end());
         stop_from_another_thread();
         expect_abort([&] { static_cast<void>(session.databases()); });
         expect_abort([&] { ++chunk; });  // a reader in the middle of its file
+        expect_abort([&] { ++ahead_chunk; });
         expect_abort([&] { static_cast<void>(drain(session.read(files.front()))); });
         expect_abort([&] { static_cast<void>(std::move(session).logs()); });
     }
@@ -646,8 +651,13 @@ TEST_CASE("session errors: a database reader resumed after logs() is invalid_bac
     auto reader = session.read(files.front(), read_options{.buffer_size = 4096});
     auto chunk = reader.begin();
     REQUIRE(chunk != reader.end());
+    auto ahead = session.read(files.front(), {.buffer_size = 4096, .reader_threads = 4});
+    auto ahead_chunk = ahead.begin();
+    REQUIRE(ahead_chunk != ahead.end());
     auto logs = std::move(session).logs();
     CHECK(error_of([&] { ++chunk; }).value() == errc::invalid_backup_sequence);
+    // Chunks its helpers had read ahead are not handed out either.
+    CHECK(error_of([&] { ++ahead_chunk; }).value() == errc::invalid_backup_sequence);
     read_all_logs(logs);
     const auto result = std::move(logs).truncate().end();
     // The database was not read to the end, so it is not in the backup.

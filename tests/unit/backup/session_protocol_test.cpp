@@ -20,6 +20,7 @@
 #include <memory>
 #include <numeric>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <thread>
@@ -685,18 +686,32 @@ TEST_CASE("reader threads read ahead and give the stream of a single-threaded re
                                        .reader_threads = threads};
             std::size_t chunks = 0;
             std::vector<std::byte> bytes;
+            std::set<const std::byte*> buffers;
             for (const std::span<const std::byte> chunk : session.read(file, options)) {
                 CHECK(chunk.size() <= options.buffer_size);
                 CHECK(reinterpret_cast<std::uintptr_t>(chunk.data()) % 4096 == 0);
+                buffers.insert(chunk.data());
+                const std::vector<std::byte> held(chunk.begin(), chunk.end());
+                // The helpers go on reading ahead meanwhile; the chunk held must not
+                // change under the consumer.
+                std::this_thread::sleep_for(std::chrono::microseconds{200});
+                CHECK(same_bytes(chunk, held));
                 bytes.insert(bytes.end(), chunk.begin(), chunk.end());
                 ++chunks;
             }
-            CHECK(chunks == (file.stream_size / page_size + pages_per_chunk - 1) / pages_per_chunk);
+            const auto expected_chunks =
+                (file.stream_size / page_size + pages_per_chunk - 1) / pages_per_chunk;
+            CHECK(chunks == expected_chunks);
+            // Chunk j goes to buffer j mod 2n, with n = min(threads, chunks before
+            // the last) helpers.
+            const auto helpers = std::min<std::size_t>(threads, expected_chunks - 1);
+            CHECK(buffers.size() ==
+                  (helpers == 0 ? 1 : std::min<std::size_t>(2 * helpers, expected_chunks)));
             CHECK(same_bytes(bytes, one_thread));
         }
     }
     // A consumer that stops early leaves no helper behind (their reads ahead are
-    // waited for); the database was read whole before, so it stays in the backup.
+    // dropped or waited for).
     {
         auto reader = session.read(file, {.buffer_size = page_size, .reader_threads = 4});
         auto chunk = reader.begin();
@@ -712,6 +727,33 @@ TEST_CASE("reader threads read ahead and give the stream of a single-threaded re
     const auto result = std::move(logs).end();
     CHECK(result.databases.size() == 1);
     CHECK(result.dropped.empty());
+}
+
+TEST_CASE("a database a reader with helpers left early is not in the backup",
+          "[session][parallel][threads]") {
+    memory_storage storage;
+    engine_type engine{storage, manual_checkpoint_options()};
+    const auto database = engine.create_database("/inst/early.edb");
+    fill(engine, database, 400, 'e');
+    auto session = begin_backup(engine, full_backup);
+    const auto file = session.databases().front();
+    {
+        auto reader = session.read(file, {.buffer_size = page_size, .reader_threads = 4});
+        std::size_t taken = 0;
+        for ([[maybe_unused]] const std::span<const std::byte> chunk : reader) {
+            if (++taken == 3) {
+                break;  // the helpers have more chunks queued or in flight
+            }
+        }
+        CHECK(taken == 3);
+    }
+    auto logs = std::move(session).logs();
+    read_all_logs(logs);
+    const auto result = std::move(logs).end();
+    CHECK(result.databases.empty());
+    REQUIRE(result.dropped.size() == 1);
+    CHECK(result.dropped.front().path == "/inst/early.edb");
+    CHECK(engine.database_header_of(database).slot(backup_slot::copy).empty());
 }
 
 TEST_CASE("with reader threads a damaged page still drops the database and names the page",
@@ -730,12 +772,18 @@ TEST_CASE("with reader threads a damaged page still drops the database and names
     }
     auto session = begin_backup(engine, full_backup);
     const auto file = session.databases().front();
+    std::size_t chunks_before_error = 0;
     const auto error = error_of([&] {
-        static_cast<void>(
-            drain(session.read(file, {.buffer_size = page_size, .reader_threads = 3})));
+        for ([[maybe_unused]] const std::span<const std::byte> chunk :
+             session.read(file, {.buffer_size = page_size, .reader_threads = 3})) {
+            ++chunks_before_error;
+        }
     });
     CHECK(error.value() == errc::read_verify_failure);
     CHECK(error.context().page == damaged_page);
+    // Stream pages 0 and 1 are the header, stream page p + 1 is page p: every
+    // chunk before the damaged page's was handed out, in order, and none after it.
+    CHECK(chunks_before_error == damaged_page + 1);
     auto logs = std::move(session).logs();
     read_all_logs(logs);
     const auto result = std::move(logs).end();
