@@ -97,6 +97,16 @@ class announced_size {
     std::uint64_t written_ = 0;
 };
 
+/// Refuses a set file name a restore would refuse (tar_writer's rules) and the
+/// manifest's name, which only commit_manifest() writes.
+inline void check_set_file_name(const std::string& name) {
+    tar::check_name(name);
+    if (name == manifest_name) {
+        throw backup_error(errc::invalid_parameter, error_context{.file = name},
+                           "the manifest is written by commit_manifest() only");
+    }
+}
+
 }  // namespace detail
 
 /// A backup set in a directory of a storage policy; see the header comment.
@@ -138,11 +148,7 @@ class directory_target {
     /// `size` bytes. Throws backup_error: invalid_parameter, file_already_exists,
     /// storage errors.
     [[nodiscard]] file create(const std::string& name, std::uint64_t size) {
-        detail::tar::check_name(name);
-        if (name == manifest_name) {
-            throw backup_error(errc::invalid_parameter, error_context{.file = name},
-                               "the manifest is written by commit_manifest() only");
-        }
+        detail::check_set_file_name(name);
         const auto path = directory_ / name;
         storage_->create_directories(path.parent_path());
         return file{storage_->open(path, open_mode::create), name, size};
@@ -208,11 +214,7 @@ class memory_target {
     /// Starts file `name` of exactly `size` bytes. Throws backup_error:
     /// invalid_parameter, file_already_exists.
     [[nodiscard]] file create(const std::string& name, std::uint64_t size) {
-        detail::tar::check_name(name);
-        if (name == manifest_name) {
-            throw backup_error(errc::invalid_parameter, error_context{.file = name},
-                               "the manifest is written by commit_manifest() only");
-        }
+        detail::check_set_file_name(name);
         const std::scoped_lock lock{mutex_};
         if (!names_.insert(name).second) {
             throw backup_error(errc::file_already_exists, error_context{.file = name},
@@ -281,10 +283,7 @@ class tar_target {
     /// Starts entry `name` of exactly `size` bytes; the previous one must be
     /// closed. Throws backup_error: invalid_parameter, disk_io.
     [[nodiscard]] file create(const std::string& name, std::uint64_t size) {
-        if (name == manifest_name) {
-            throw backup_error(errc::invalid_parameter, error_context{.file = name},
-                               "the manifest is written by commit_manifest() only");
-        }
+        detail::check_set_file_name(name);
         writer_.begin_file(name, size, mtime_);
         return file{writer_};
     }

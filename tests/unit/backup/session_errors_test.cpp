@@ -117,6 +117,13 @@ struct populated_engine {
     }
 };
 
+/// A full backup in its logs stage, every database read.
+auto logs_stage_of_full_backup(engine_type& engine) {
+    auto session = begin_backup(engine, full_backup);
+    read_all_databases(session);
+    return std::move(session).logs();
+}
+
 }  // namespace
 
 TEST_CASE("session errors: backup_not_allowed_yet while opening and after term",
@@ -345,9 +352,7 @@ TEST_CASE("session errors: log_file_not_copied until every listed log was read t
           "[session][errors]") {
     populated_engine fixture;
     auto& engine = fixture.engine;
-    auto session = begin_backup(engine, full_backup);
-    read_all_databases(session);
-    auto logs = std::move(session).logs();
+    auto logs = logs_stage_of_full_backup(engine);
     const auto files = logs.log_files();
     REQUIRE(files.size() >= 2);
 
@@ -409,9 +414,7 @@ TEST_CASE("session errors: backup_abort_by_server after stop_backup, from every 
         expect_abort([&] { static_cast<void>(std::move(session).logs()); });
     }
     SECTION("logs stage") {
-        auto session = begin_backup(engine, full_backup);
-        read_all_databases(session);
-        auto logs = std::move(session).logs();
+        auto logs = logs_stage_of_full_backup(engine);
         const auto files = logs.log_files();
         stop_from_another_thread();
         expect_abort([&] { static_cast<void>(logs.log_files()); });
@@ -422,9 +425,7 @@ TEST_CASE("session errors: backup_abort_by_server after stop_backup, from every 
         CHECK(error_of([&] { static_cast<void>(logs.log_files()); }).value() == errc::no_backup);
     }
     SECTION("truncated stage") {
-        auto session = begin_backup(engine, full_backup);
-        read_all_databases(session);
-        auto logs = std::move(session).logs();
+        auto logs = logs_stage_of_full_backup(engine);
         read_all_logs(logs);
         auto truncated = std::move(logs).truncate();
         stop_from_another_thread();
@@ -555,9 +556,7 @@ TEST_CASE("session errors: a damaged log is log_read_verify_failure and cancels 
           "[session][errors]") {
     populated_engine fixture;
     auto& engine = fixture.engine;
-    auto session = begin_backup(engine, full_backup);
-    read_all_databases(session);
-    auto logs = std::move(session).logs();
+    auto logs = logs_stage_of_full_backup(engine);
     const auto files = logs.log_files();
     REQUIRE(files.size() >= 2);
     const auto& damaged = files.front();
