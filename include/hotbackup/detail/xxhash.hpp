@@ -109,6 +109,22 @@ inline bool cpu_has_avx2() noexcept {
     return xxh3_64_portable(bytes, seed);
 }
 
+/// XXH3-64 with seed 0 of bytes given in pieces, as a backup set's manifest records
+/// each file's checksum: the same value as one XXH3_64bits() of the concatenation.
+class xxh3_stream {
+  public:
+    xxh3_stream() noexcept { XXH3_64bits_reset(&state_); }
+
+    void update(std::span<const std::byte> bytes) noexcept {
+        XXH3_64bits_update(&state_, bytes.data(), bytes.size());
+    }
+
+    [[nodiscard]] std::uint64_t digest() const noexcept { return XXH3_64bits_digest(&state_); }
+
+  private:
+    XXH3_state_t state_{};
+};
+
 /// Whether xxh3_64() picks AVX2 kernels at run time on this CPU (for tests and
 /// reports); false where the build itself targets AVX2 or dispatch is off.
 [[nodiscard]] inline bool xxh3_64_uses_avx2() noexcept {

@@ -14,6 +14,11 @@
 // renamed (a new current log is made), a torn tail of the current log (zeroed, so
 // writing continues after the last complete write), a checkpoint never written.
 //
+// Hard recovery (restore, backup/restore.hpp) runs the same replay over logs copied
+// from backup sets, with a database map (ESE's JET_RSTMAP): each database the log
+// names is replayed into the file the map gives, and one the map leaves out is
+// ignored.
+//
 // Thread-safety: runs before the instance is shared; single-threaded.
 #pragma once
 
@@ -21,6 +26,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -76,6 +82,13 @@ class soft_recovery {
           options_(&options),
           settings_(std::move(settings)),
           checkpoint_path_(std::move(checkpoint_path)) {}
+
+    /// Maps the database paths the log records to the files to replay into; a path
+    /// mapped to nothing is skipped. Without a map every path is used as logged.
+    using database_map = std::function<std::optional<std::filesystem::path>(const std::string&)>;
+
+    /// Replays into the files `map` names instead of the logged paths (hard recovery).
+    void map_databases(database_map map) { map_ = std::move(map); }
 
     /// Runs recovery. Returns nothing if there is no log set yet (a new instance).
     /// Throws backup_error: checkpoint_corrupt; missing_log_file (a generation
@@ -288,14 +301,22 @@ class soft_recovery {
         }
         detach(slot);
         entry.database_signature = database_signature;
-        const error_context context{.file = path};
-        if (!storage_->exists(path)) {
+        std::filesystem::path file = path;
+        if (map_) {
+            const auto mapped = map_(path);
+            if (!mapped) {
+                return;  // not restored: its records are skipped
+            }
+            file = *mapped;
+        }
+        const error_context context{.file = file.string()};
+        if (!storage_->exists(file)) {
             entry.problem = slot_problem{errc::attached_database_mismatch, context,
                                          "the database file is missing"};
             return;
         }
         auto opened =
-            std::make_unique<detail::database<Storage>>(*storage_, path, slot, options_->page_size);
+            std::make_unique<detail::database<Storage>>(*storage_, file, slot, options_->page_size);
         const auto header = opened->header();
         if (header.database_signature != database_signature) {
             entry.problem = slot_problem{errc::attached_database_mismatch, context,
@@ -352,6 +373,7 @@ class soft_recovery {
     /// checkpoint was taken after they were flushed).
     log_position replay_from_{};
     signature log_signature_{};
+    database_map map_;
 };
 
 }  // namespace hotbackup::inline v1::detail
