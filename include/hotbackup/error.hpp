@@ -289,7 +289,8 @@ constexpr errc_text describe(errc code) noexcept {
             return {"JET_errMakeBackupDirectoryFail", "the backup directory could not be created"};
         case errc::invalid_backup:
             return {"JET_errInvalidBackup",
-                    "incremental backups are impossible while circular logging is on"};
+                    "the backup is not valid (an incomplete or damaged backup set, or an "
+                    "incremental backup while circular logging is on)"};
         case errc::recovered_with_errors:
             return {"JET_errRecoveredWithErrors", "recovery finished, but with errors"};
         case errc::missing_log_file:

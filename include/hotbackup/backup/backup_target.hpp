@@ -16,7 +16,8 @@
 // Names are relative paths checked as tar_writer checks them (no absolute path, no
 // "." or ".." component), so a set never writes outside its target.
 //
-// Errors: backup_error; invalid_parameter for a bad name, a file given more or
+// Errors: backup_error; backup_directory_not_empty for a directory target that
+// already holds files; invalid_parameter for a bad name, a file given more or
 // fewer bytes than announced, or a second manifest; file_already_exists for a name
 // written twice; storage errors (disk_io, disk_full) naming the file.
 //
@@ -137,11 +138,18 @@ class directory_target {
         detail::announced_size count_;
     };
 
-    /// A target writing under `directory` of `storage` (created if missing). Both
-    /// must outlive it.
+    /// A target writing under `directory` of `storage` (created if missing), which
+    /// must be empty: files of an earlier set or attempt would mix with this one.
+    /// Both must outlive it. Throws backup_error: backup_directory_not_empty,
+    /// storage errors.
     directory_target(Storage& storage, std::filesystem::path directory)
         : storage_(&storage), directory_(std::move(directory)) {
         storage_->create_directories(directory_);
+        if (!storage_->list(directory_).empty()) {
+            throw backup_error(errc::backup_directory_not_empty,
+                               error_context{.file = directory_.string()},
+                               "a backup set needs an empty directory");
+        }
     }
 
     /// Creates file `name` (a relative path; its directories are made) for exactly

@@ -101,8 +101,9 @@ struct restore_report {
     std::uint64_t database_bytes = 0;
     std::uint64_t log_bytes = 0;
     std::uint64_t replayed_records = 0;
-    double seconds = 0;
-    bool resumed = false;  ///< an interrupted restore was finished
+    double seconds = 0;         ///< the whole restore
+    double replay_seconds = 0;  ///< of which log replay (recovery) took this long
+    bool resumed = false;       ///< an interrupted restore was finished
 
     [[nodiscard]] double megabytes_per_second() const noexcept {
         return seconds > 0 ? static_cast<double>(database_bytes + log_bytes) / 1e6 / seconds : 0;
@@ -202,6 +203,9 @@ class restorer {
         report_.generation_low = chain_.generation_low;
 
         storage_->create_directories(destination_);
+        // The directories the restore writes through must be plain directories too.
+        check_inside(*storage_, destination_, "logs");
+        check_inside(*storage_, destination_, std::string{restore_staging_name});
         if (storage_->exists(staging_ / marker_name)) {
             report_.resumed = true;
             report_.generation_high = read_marker().value("generation_high", log_generation{0});
@@ -214,7 +218,9 @@ class restorer {
             storage_->create_directories(staging_ / "logs");
             copy_logs();
             copy_databases();
+            const auto replay_start = pacer_.seconds();
             replay();
+            report_.replay_seconds = pacer_.seconds() - replay_start;
             write_marker();
         } catch (...) {
             remove_tree(*storage_, staging_);

@@ -110,6 +110,18 @@ TEST_CASE("directory_target: files synced, the manifest renamed into place last"
           errc::invalid_parameter);
 }
 
+TEST_CASE("directory_target: a directory that holds files is refused", "[target]") {
+    memory_storage storage;
+    {
+        directory_target target{storage, "/sets/used"};
+        put(target, "databases/orders.edb", "pages of orders");
+    }
+    CHECK(error_of([&] {
+              directory_target again{storage, "/sets/used"};
+          }).value() == errc::backup_directory_not_empty);
+    directory_target fresh{storage, "/sets/fresh"};  // a new, empty one is fine
+}
+
 TEST_CASE("directory_target: a failed manifest write leaves no manifest, a retry succeeds",
           "[target]") {
     hotbackup::test::faulty_memory_storage storage;

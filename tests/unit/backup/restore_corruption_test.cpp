@@ -247,3 +247,54 @@ TEST_CASE("corruption: swapped logs and logs of another instance are refused",
     CHECK(hotbackup::test::error_of([&] { (void)hotbackup::verify(reordered); }).value() ==
           errc::invalid_backup);  // a chain must start with databases
 }
+
+TEST_CASE("corruption: B §5 checks of a stream's header and trailer give ESE's errors",
+          "[restore][corruption]") {
+    damaged_sets sets;
+    const std::string stream = "/sets/full/databases/orders.edb";
+    const auto& pristine = sets.pristine.at(stream);
+    constexpr std::size_t page = 4096;
+    const auto trailer_at = pristine.size() - page;
+    const auto header = hotbackup::database_header::decode(std::span{pristine}.first(page));
+    const auto trailer = hotbackup::backup_trailer::decode(std::span{pristine}.subspan(trailer_at));
+    REQUIRE(header);
+    REQUIRE(trailer);
+
+    const auto with_header = [&](hotbackup::database_header changed) {
+        auto bytes = pristine;
+        const auto encoded = changed.encode();
+        std::ranges::copy(encoded, bytes.begin());
+        std::ranges::copy(encoded, bytes.begin() + page);
+        sets.write(stream, bytes);
+    };
+    const auto with_trailer = [&](hotbackup::backup_trailer changed) {
+        auto bytes = pristine;
+        const auto encoded = changed.encode();
+        std::ranges::copy(encoded, bytes.begin() + static_cast<std::ptrdiff_t>(trailer_at));
+        sets.write(stream, bytes);
+    };
+
+    auto not_from_backup = *header;
+    not_from_backup.current_full = {};
+    with_header(not_from_backup);
+    sets.require_both_fail(errc::restore_of_non_backup_database, "header without backup info");
+    sets.heal();
+
+    auto other_database = *trailer;
+    other_database.database_signature.random ^= 1;
+    with_trailer(other_database);
+    sets.require_both_fail(errc::database_patch_file_mismatch, "trailer of another database");
+    sets.heal();
+
+    auto earlier = *trailer;
+    earlier.backup.generation_low -= 1;
+    with_trailer(earlier);
+    sets.require_both_fail(errc::starting_restore_log_too_high, "trailer needs older logs");
+    sets.heal();
+
+    auto later = *trailer;
+    later.backup.generation_high = 0x7000'0000;
+    with_trailer(later);
+    sets.require_both_fail(errc::ending_restore_log_too_low, "trailer needs newer logs");
+    sets.heal();
+}
