@@ -59,38 +59,8 @@ constexpr std::size_t buffer_size = std::size_t{1} << 20;
 constexpr std::size_t value_size = 2000;  // the limit is a quarter page
 constexpr int writer_count = 4;
 
-std::uint64_t environment_number(const char* name, std::uint64_t fallback) {
-    const char* text = std::getenv(name);
-    return text != nullptr ? std::strtoull(text, nullptr, 10) : fallback;
-}
-
-/// A file descriptor closed on destruction.
-class descriptor {
-  public:
-    descriptor(const std::filesystem::path& path, int flags)
-        : fd_(::open(path.c_str(), flags, 0644)) {
-        if (fd_ < 0) {
-            throw std::system_error(errno, std::generic_category(), "open " + path.string());
-        }
-    }
-    descriptor(const descriptor&) = delete;
-    descriptor& operator=(const descriptor&) = delete;
-    ~descriptor() { ::close(fd_); }
-    [[nodiscard]] int get() const noexcept { return fd_; }
-
-    void write_all(std::span<const std::byte> bytes) const {
-        while (!bytes.empty()) {
-            const auto written = ::write(fd_, bytes.data(), bytes.size());
-            if (written < 0) {
-                throw std::system_error(errno, std::generic_category(), "write");
-            }
-            bytes = bytes.subspan(static_cast<std::size_t>(written));
-        }
-    }
-
-  private:
-    int fd_;
-};
+using hotbackup::bench::descriptor;
+using hotbackup::bench::environment_number;
 
 /// The instance under test: one database of HOTBACKUP_BENCH_DATABASE_MIB, built
 /// before the benchmarks run, and a target directory for the copies.

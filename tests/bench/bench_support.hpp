@@ -1,20 +1,60 @@
-// Shared pieces of the benchmarks: a scratch directory and a reporter that keeps
+// Shared pieces of the benchmarks: numbers from the environment, a file
+// descriptor, a scratch directory and a reporter that keeps
 // each run's counters, so main() can print ratios of runs made in this process.
 #pragma once
 
 #include <benchmark/benchmark.h>
+#include <fcntl.h>
 #include <stdlib.h>  // mkdtemp (POSIX)
+#include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <span>
 #include <string>
 #include <system_error>
 #include <utility>
 #include <vector>
 
 namespace hotbackup::bench {
+
+/// A number from the environment, or `fallback` when the variable is not set.
+inline std::uint64_t environment_number(const char* name, std::uint64_t fallback) {
+    const char* text = std::getenv(name);
+    return text != nullptr ? std::strtoull(text, nullptr, 10) : fallback;
+}
+
+/// A file descriptor closed on destruction.
+class descriptor {
+  public:
+    descriptor(const std::filesystem::path& path, int flags)
+        : fd_(::open(path.c_str(), flags, 0644)) {
+        if (fd_ < 0) {
+            throw std::system_error(errno, std::generic_category(), "open " + path.string());
+        }
+    }
+    descriptor(const descriptor&) = delete;
+    descriptor& operator=(const descriptor&) = delete;
+    ~descriptor() { ::close(fd_); }
+    [[nodiscard]] int get() const noexcept { return fd_; }
+
+    void write_all(std::span<const std::byte> bytes) const {
+        while (!bytes.empty()) {
+            const auto written = ::write(fd_, bytes.data(), bytes.size());
+            if (written < 0) {
+                throw std::system_error(errno, std::generic_category(), "write");
+            }
+            bytes = bytes.subspan(static_cast<std::size_t>(written));
+        }
+    }
+
+  private:
+    int fd_;
+};
 
 /// A new empty directory under HOTBACKUP_BENCH_DIR (default: the system's
 /// temporary directory), removed with everything in it on destruction.
