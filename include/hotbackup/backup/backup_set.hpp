@@ -9,7 +9,9 @@
 // earlier; a generation held by two sets is the same file in both (same XXH3).
 //
 // Checks of one file, in this order, each error naming the file:
-//   log       missing: missing_restore_log_files; size or header damaged, or the
+//   log       missing: missing_restore_log_files (ESE's restore says FileNotFound
+//             when a log of the backup folder is missing, B §5.2 step 5; the typed
+//             API names the generation the chain lacks instead); size or header damaged, or the
 //             contents differ from the manifest's XXH3: log_corrupt_during_hard_restore;
 //             another log set: given_log_file_has_bad_signature; another generation
 //             or a broken creation-time chain: given_log_file_is_not_contiguous
@@ -107,8 +109,8 @@ struct restore_chain {
     log_generation generation_low = 0;
     log_generation generation_high = 0;
     std::vector<chain_log> logs;  ///< generation_low .. generation_high, in order
-    /// Logs of later sets that an earlier set holds too: not replayed, but checked,
-    /// so a damaged copy in any set is found.
+    /// Logs of later sets that an earlier set holds too, or that are older than the
+    /// chain needs: not replayed, but checked, so a damaged copy in any set is found.
     std::vector<chain_log> duplicates;
 };
 
@@ -171,6 +173,12 @@ template <storage Storage>
                     std::to_string(chain.generation_high) + "): the sets are out of order");
         }
         for (const auto& log : next.logs) {
+            if (log.generation < chain.generation_low) {
+                // Older than the chain needs (a set taken without truncation lists
+                // every log on disk): not replayed, still checked.
+                chain.duplicates.push_back({index, log});
+                continue;
+            }
             if (log.generation <= chain.generation_high) {
                 const auto& held = chain.logs.at(log.generation - chain.generation_low).log;
                 if (held.xxh3 != log.xxh3) {

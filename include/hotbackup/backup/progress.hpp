@@ -38,6 +38,10 @@ using progress_callback = std::function<void(const progress_report&)>;
 
 namespace detail {
 
+/// Thrown by copy_pacer::check() in a thread whose sibling failed; run_tasks
+/// swallows it, so the sibling's own error is the one rethrown.
+struct sibling_failed {};
+
 /// Progress, rate limit, cancellation and the first failure, shared by the
 /// threads that copy files of one backup or restore.
 class copy_pacer {
@@ -59,8 +63,7 @@ class copy_pacer {
                                what_ + " cancelled by a stop request");
         }
         if (failed_.load()) {
-            throw backup_error(errc::backup_abort_by_caller,
-                               what_ + " stopped: another file of it failed");
+            throw sibling_failed{};
         }
     }
 
@@ -127,13 +130,18 @@ void run_tasks(std::size_t count, unsigned threads, copy_pacer& pacer, Task&& ta
     const auto work = [&] {
         for (auto index = next.fetch_add(1); index < count; index = next.fetch_add(1)) {
             try {
+                pacer.check();
                 task(index);
+            } catch (const sibling_failed&) {
+                return;
             } catch (...) {
-                pacer.fail();
-                const std::scoped_lock lock{error_mutex};
-                if (!first_error) {
-                    first_error = std::current_exception();
+                {
+                    const std::scoped_lock lock{error_mutex};
+                    if (!first_error) {
+                        first_error = std::current_exception();
+                    }
                 }
+                pacer.fail();  // after the error is kept: the siblings' stop is not it
                 return;
             }
         }

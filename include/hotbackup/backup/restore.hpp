@@ -22,8 +22,11 @@
 // staging/restored.json, which is synced first. A restore interrupted by a crash
 // is run again with the same arguments: before that file exists the staging
 // directory is wiped and the restore starts over; after, the renames are
-// finished. A failed restore removes its staging directory (best effort) and
-// leaves no file under a final name.
+// finished. A restore that fails before that file exists removes its staging
+// directory (best effort) and leaves no file under a final name; one that fails
+// while moving files into place keeps the file, and running it again finishes.
+// The moves put the checkpoint first, then the logs, then the databases, so an
+// instance opened on a half-moved destination refuses to start rather than replay.
 //
 // Paths: rename targets are relative to the destination; one that is absolute,
 // has a "." or ".." component or goes through a symbolic link is refused
@@ -41,6 +44,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -75,13 +79,17 @@ struct restore_options {
     /// database of the full set under its file name.
     std::vector<database_rename> renames;
     /// A log directory (on the destination's storage) whose newer logs continue the
-    /// chain: numbered logs and the current log "<base>.log".
+    /// chain: numbered logs and the current log "<base>.log". Its instance must not
+    /// be running (the current log is copied as it is).
     std::optional<std::filesystem::path> roll_forward;
     /// Replay no generation after this one.
     std::optional<log_generation> stop_after_generation;
     /// Bytes copied at once: a multiple of the page size.
     std::size_t buffer_size = std::size_t{1} << 20;
+    /// Called after each chunk copied; replay itself reports nothing.
     progress_callback progress;
+    /// A stop request fails the restore with errc::backup_abort_by_caller while
+    /// files are copied; log replay, once begun, runs to its end.
     std::stop_token stop;
 };
 
@@ -146,21 +154,28 @@ void check_inside(Storage& storage, const std::filesystem::path& root, const std
     }
 }
 
-/// Removes a directory tree of a storage policy, best effort.
+/// Removes a directory tree of a storage policy. Throws backup_error from the
+/// storage.
 template <storage Storage>
-void remove_tree(Storage& storage, const std::filesystem::path& path) noexcept {
+void remove_tree(Storage& storage, const std::filesystem::path& path) {
+    if (!storage.exists(path)) {
+        return;
+    }
+    for (const auto& entry : storage.list(path)) {
+        if (entry.kind == entry_kind::directory) {
+            remove_tree(storage, path / entry.name);
+        } else {
+            storage.remove(path / entry.name);
+        }
+    }
+    storage.remove(path);
+}
+
+/// remove_tree after a failure, when the first error is the one to report.
+template <storage Storage>
+void discard_tree(Storage& storage, const std::filesystem::path& path) noexcept {
     try {
-        if (!storage.exists(path)) {
-            return;
-        }
-        for (const auto& entry : storage.list(path)) {
-            if (entry.kind == entry_kind::directory) {
-                remove_tree(storage, path / entry.name);
-            } else {
-                storage.remove(path / entry.name);
-            }
-        }
-        storage.remove(path);
+        remove_tree(storage, path);
     } catch (...) {  // NOLINT(bugprone-empty-catch): cleanup after a failure, best effort
     }
 }
@@ -207,9 +222,10 @@ class restorer {
         check_inside(*storage_, destination_, "logs");
         check_inside(*storage_, destination_, std::string{restore_staging_name});
         if (storage_->exists(staging_ / marker_name)) {
+            const auto marker = read_marker();
             report_.resumed = true;
-            report_.generation_high = read_marker().value("generation_high", log_generation{0});
-            finish_moves();
+            report_from_marker(marker);
+            finish_moves(marker, true);
             return finish_report();
         }
         refuse_existing();
@@ -223,10 +239,10 @@ class restorer {
             report_.replay_seconds = pacer_.seconds() - replay_start;
             write_marker();
         } catch (...) {
-            remove_tree(*storage_, staging_);
+            discard_tree(*storage_, staging_);
             throw;
         }
-        finish_moves();
+        finish_moves(read_marker(), false);
         return finish_report();
     }
 
@@ -240,16 +256,20 @@ class restorer {
 
     void plan_databases() {
         const auto& full = sets_->front().contents();
-        std::set<std::string> names;
+        // Names the restore itself writes; a database may neither take one nor sit
+        // below one.
+        std::vector<std::string> taken{std::string{restore_staging_name}, "logs",
+                                       checkpoint_file_name(chain_.base_name)};
         const auto add = [&](const manifest_database& database, const std::string& name) {
             check_inside(*storage_, destination_, name);
-            if (name == std::string{restore_staging_name} || name == "logs" ||
-                name.starts_with(std::string{restore_staging_name} + "/") ||
-                name.starts_with("logs/") || name == checkpoint_file_name(chain_.base_name) ||
-                !names.insert(name).second) {
-                throw backup_error(errc::invalid_path, error_context{.file = name},
-                                   "the name is taken by another restored file");
+            for (const auto& other : taken) {
+                if (names_collide(name, other)) {
+                    throw backup_error(errc::invalid_path, error_context{.file = name},
+                                       "the name collides with " + other +
+                                           ", another file or directory of the restore");
+                }
             }
+            taken.push_back(name);
             plans_.push_back({&database, name, "db-" + std::to_string(plans_.size())});
         };
         if (options_->renames.empty()) {
@@ -258,6 +278,7 @@ class restorer {
             }
             return;
         }
+        std::set<std::string> originals;
         for (const auto& rename : options_->renames) {
             const auto found =
                 std::ranges::find(full.databases, rename.original_path, &manifest_database::path);
@@ -266,8 +287,30 @@ class restorer {
                                    error_context{.file = rename.original_path},
                                    "the full set holds no database of this path");
             }
+            if (!originals.insert(rename.original_path).second) {
+                throw backup_error(errc::invalid_parameter,
+                                   error_context{.file = rename.original_path},
+                                   "the renames name this database twice");
+            }
             add(*found, rename.restored_name);
         }
+    }
+
+    /// Whether two destination-relative names are the same file, ignoring case (as
+    /// some file systems do), or one is a directory the other lies in.
+    static bool names_collide(const std::string& left, const std::string& right) {
+        const auto lower = [](std::string text) {
+            std::ranges::transform(text, text.begin(), [](unsigned char character) {
+                return static_cast<char>(std::tolower(character));
+            });
+            return text;
+        };
+        const auto a = lower(left);
+        const auto b = lower(right);
+        const auto& shorter = a.size() <= b.size() ? a : b;
+        const auto& longer = a.size() <= b.size() ? b : a;
+        return longer.starts_with(shorter) &&
+               (longer.size() == shorter.size() || longer[shorter.size()] == '/');
     }
 
     /// A fresh restore never overwrites: the final names must be free and the log
@@ -372,7 +415,7 @@ class restorer {
         }
         if (storage_->exists(settings.current_path())) {
             auto file = storage_->open(settings.current_path(), open_mode::read_only);
-            const auto header = read_log_header(file);
+            const auto header = roll_forward_header(file, settings.current_path());
             if (header.generation > chain_.generation_high && header.generation <= last) {
                 found.emplace(header.generation, settings.current_path());
             }
@@ -391,13 +434,37 @@ class restorer {
         return logs;
     }
 
+    /// The header of a roll-forward log; damage is the hard-recovery error.
+    template <class File>
+    [[nodiscard]] static log_file_header roll_forward_header(File& file,
+                                                             const std::filesystem::path& path) {
+        try {
+            return read_log_header(file);
+        } catch (const backup_error& error) {
+            if (error.value() != errc::log_file_corrupt) {
+                throw;
+            }
+            throw backup_error(errc::log_corrupt_during_hard_recovery,
+                               error_context{.file = path.string()}, error.what());
+        }
+    }
+
+    /// Copies one roll-forward log into the staged log directory: the live
+    /// directory's current log as the current log, so replay zeroes a torn tail
+    /// of it as recovery does, the others under their numbers.
     void copy_roll_forward(log_generation generation, const std::filesystem::path& path,
                            std::optional<std::uint64_t>& previous_created,
                            const settings_type& staged) {
         const error_context context{.file = path.string(), .generation = generation};
         {
             auto file = storage_->open(path, open_mode::read_only);
-            const auto header = read_log_header(file);
+            if (file.size() != chain_.log_file_size) {
+                throw backup_error(errc::log_corrupt_during_hard_recovery, context,
+                                   "the log has " + std::to_string(file.size()) +
+                                       " bytes, the chain's logs " +
+                                       std::to_string(chain_.log_file_size));
+            }
+            const auto header = roll_forward_header(file, path);
             if (header.log_signature != chain_.log_signature) {
                 throw backup_error(errc::existing_log_file_has_bad_signature, context,
                                    "the log belongs to another log set");
@@ -414,8 +481,10 @@ class restorer {
             void chunk(std::span<const std::byte>) const {}
             void finish() const {}
         } check;
+        const bool current = path.filename() == current_log_file_name(chain_.base_name);
         copy_file(*storage_, path, check, errc::missing_restore_log_files, context,
-                  staged.numbered_path(generation), path.filename().string());
+                  current ? staged.current_path() : staged.numbered_path(generation),
+                  path.filename().string());
         report_.log_bytes += chain_.log_file_size;
     }
 
@@ -485,7 +554,9 @@ class restorer {
         // a new generation with none attached, and the checkpoint at it, keep the
         // instance opened on the destination from replaying them again.
         auto current = result->current;
-        if (result->end_segment > 1) {
+        // A continued roll-forward log, or one whose header names attachments, is
+        // closed: the instance must start from a generation that names none.
+        if (result->end_segment > 1 || !result->current.attachments.empty()) {
             current = create_log_file(*storage_, settings, result->log_signature,
                                       current.generation + 1, current.created, {});
             install_log_file(*storage_, settings, result->current.generation);
@@ -529,31 +600,56 @@ class restorer {
         file.close();
     }
 
-    /// The renames that put the staged restore in place, in order: logs, the
-    /// checkpoint, the databases (so a half-moved destination has no database).
+    /// The renames that put the staged restore in place, in an order that keeps a
+    /// half-moved destination from replaying anything: the checkpoint first (it
+    /// names the new, empty generation, so an instance opened on the destination
+    /// refuses to start until that log is there), the numbered logs, the current log,
+    /// then the databases.
     [[nodiscard]] std::vector<std::pair<std::string, std::string>> moves() const {
         std::vector<std::pair<std::string, std::string>> list;
-        for (const auto& entry : storage_->list(staging_ / "logs")) {
-            list.emplace_back("logs/" + entry.name, "logs/" + entry.name);
-        }
         const auto checkpoint = checkpoint_file_name(chain_.base_name);
         list.emplace_back(checkpoint, checkpoint);
+        const auto current = current_log_file_name(chain_.base_name);
+        for (const auto& entry : storage_->list(staging_ / "logs")) {
+            if (entry.name != current) {
+                list.emplace_back("logs/" + entry.name, "logs/" + entry.name);
+            }
+        }
+        list.emplace_back("logs/" + current, "logs/" + current);
         for (const auto& plan : plans_) {
             list.emplace_back(plan.staged_name, plan.final_name);
         }
         return list;
     }
 
+    /// Writes restored.json atomically (a temporary name, synced, renamed, the
+    /// directory synced): it exists only whole, so a re-run either finishes the
+    /// moves it lists or starts over.
     void write_marker() {
         nlohmann::json marker;
         marker["generation_high"] = report_.generation_high;
         marker["moves"] = moves();
+        nlohmann::json databases = nlohmann::json::array();
+        for (const auto& database : report_.databases) {
+            databases.push_back({database.original_path, database.path.string()});
+        }
+        marker["databases"] = std::move(databases);
         const auto text = marker.dump(2) + "\n";
-        auto file = storage_->open(staging_ / marker_name, open_mode::create);
-        file.write_at(0, std::as_bytes(std::span{text.data(), text.size()}));
-        file.sync();
-        file.close();
+        const auto temporary = staging_ / (std::string{marker_name} + ".tmp");
+        {
+            auto file = storage_->open(temporary, open_mode::create);
+            file.write_at(0, std::as_bytes(std::span{text.data(), text.size()}));
+            file.sync();
+            file.close();
+        }
+        storage_->rename(temporary, staging_ / marker_name);
         storage_->sync_directory(staging_);
+    }
+
+    [[noreturn]] void marker_damaged(const std::string& why) const {
+        throw backup_error(errc::invalid_backup,
+                           error_context{.file = (staging_ / marker_name).string()},
+                           "the staged restore's list of renames is damaged: " + why);
     }
 
     [[nodiscard]] nlohmann::json read_marker() const {
@@ -563,15 +659,31 @@ class restorer {
         try {
             return nlohmann::json::parse(text);
         } catch (const nlohmann::json::exception& error) {
-            throw backup_error(
-                errc::invalid_backup, error_context{.file = (staging_ / marker_name).string()},
-                std::string{"the staged restore's list of renames is damaged: "} + error.what());
+            marker_damaged(error.what());
         }
     }
 
-    void finish_moves() {
-        const nlohmann::json marker = read_marker();
-        std::set<std::filesystem::path> directories;
+    /// A resumed restore reports what the interrupted one restored.
+    void report_from_marker(const nlohmann::json& marker) {
+        try {
+            report_.generation_high = marker.at("generation_high").get<log_generation>();
+            report_.databases.clear();
+            for (const auto& database : marker.at("databases")) {
+                report_.databases.push_back(
+                    {database.at(0).get<std::string>(), database.at(1).get<std::string>()});
+            }
+        } catch (const nlohmann::json::exception& error) {
+            marker_damaged(error.what());
+        }
+    }
+
+    /// Moves every file restored.json lists into place; a file moved before an
+    /// interruption is skipped. A fresh run never replaces a file (one that appeared
+    /// under a final name since is file_already_exists); a resumed one renames over
+    /// a final name that still has its staged file, which only the interrupted
+    /// rename can have left (an instance opened on a half-moved destination refuses
+    /// to start and creates no file).
+    void finish_moves(const nlohmann::json& marker, bool resuming) {
         try {
             for (const auto& move : marker.at("moves")) {
                 const auto from = staging_ / move.at(0).get<std::string>();
@@ -581,21 +693,34 @@ class restorer {
                 if (!storage_->exists(from)) {
                     continue;  // moved before the interruption
                 }
+                if (!resuming && storage_->exists(to)) {
+                    throw backup_error(errc::file_already_exists,
+                                       error_context{.file = to.string()},
+                                       "a file appeared under this name while the restore was "
+                                       "being moved into place");
+                }
                 storage_->create_directories(to.parent_path());
                 storage_->rename(from, to);
+                // The new name first: a crash before the old directory is synced
+                // leaves the file under both names (the re-run renames it again),
+                // never under neither.
                 storage_->sync_directory(to.parent_path());
-                directories.insert(from.parent_path());
+                storage_->sync_directory(from.parent_path());
             }
         } catch (const nlohmann::json::exception& error) {
-            throw backup_error(
-                errc::invalid_backup, error_context{.file = (staging_ / marker_name).string()},
-                std::string{"the staged restore's list of renames is damaged: "} + error.what());
+            marker_damaged(error.what());
         }
-        for (const auto& directory : directories) {
-            storage_->sync_directory(directory);
+        // Everything else first and the list last: a crash in between resumes, finds
+        // nothing left to move and removes the list.
+        for (const auto& entry : storage_->list(staging_)) {
+            if (entry.kind == entry_kind::directory) {
+                remove_tree(*storage_, staging_ / entry.name);
+            } else if (entry.name != marker_name) {
+                storage_->remove(staging_ / entry.name);
+            }
         }
         storage_->remove(staging_ / marker_name);
-        remove_tree(*storage_, staging_);
+        storage_->remove(staging_);
         storage_->sync_directory(destination_);
     }
 

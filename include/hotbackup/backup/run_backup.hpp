@@ -13,12 +13,15 @@
 // order would leave the only copy of a truncated log in a set that a failed
 // manifest write made incomplete.
 //
-// Failure: any error (a read, the target, the progress callback, cancellation)
-// stops the copy, and the session is aborted by its destructor: the target holds
-// no manifest, the source's logs and headers are untouched and it keeps running.
-// The files already written stay in the target, which is incomplete without its
-// manifest; a directory target should then be removed or given to a new attempt
-// in a fresh directory.
+// Failure: any error before the manifest is committed (a read, the target, the
+// progress callback, cancellation) stops the copy, and the session is aborted by
+// its destructor: the target holds no manifest, the source's logs and headers are
+// untouched and it keeps running. The files already written stay in the target,
+// which is incomplete without its manifest; a new attempt needs a fresh directory.
+// An error of truncate() or end(), after the manifest, is thrown with its own errc
+// and a message that says the set is complete: keep it (some logs may already be
+// deleted from the source, and the database headers may not record the backup, so
+// the next incremental backup can fail with missing_full_backup).
 //
 // Thread-safety: one call drives one session; options.parallel_files threads copy
 // files at once when the target allows it (Target::parallel_files). The progress
@@ -32,8 +35,9 @@
 #include <exception>
 #include <filesystem>
 #include <functional>
-#include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
 #include <stop_token>
 #include <string>
 #include <thread>
@@ -112,14 +116,26 @@ std::uint64_t copy_into_target(Target& target, const std::string& name, std::uin
     return hash.digest();
 }
 
-/// The set names of databases: "databases/<file name>", numbered when repeated.
+/// The set names of databases: "databases/<file name>", with a number in front of
+/// a name already taken. Throws backup_error(invalid_path) for a path JSON cannot
+/// hold (not UTF-8), before anything is copied.
 inline std::vector<std::string> database_set_names(const std::vector<database_file>& files) {
     std::vector<std::string> names;
-    std::map<std::string, int> seen;
+    std::set<std::string> taken;
     for (const auto& file : files) {
+        try {
+            (void)nlohmann::json(file.path.string()).dump();
+        } catch (const nlohmann::json::exception&) {
+            throw backup_error(errc::invalid_path, error_context{.file = file.path.string()},
+                               "a database path must be UTF-8 to be recorded in the manifest");
+        }
         const auto base = file.path.filename().string();
-        const auto repeat = seen[base]++;
-        names.push_back("databases/" + (repeat == 0 ? base : std::to_string(repeat) + "-" + base));
+        auto name = "databases/" + base;
+        for (int repeat = 1; taken.contains(name); ++repeat) {
+            name = "databases/" + std::to_string(repeat) + "-" + base;
+        }
+        taken.insert(name);
+        names.push_back(std::move(name));
     }
     return names;
 }
@@ -171,7 +187,15 @@ backup_report finish_backup(LogsSession logs, Target& target, const backup_optio
     target.commit_manifest(std::as_bytes(std::span{text.data(), text.size()}));
 
     backup_report report;
-    report.result = options.truncate ? std::move(logs).truncate().end() : std::move(logs).end();
+    try {
+        report.result = options.truncate ? std::move(logs).truncate().end() : std::move(logs).end();
+    } catch (const backup_error& error) {
+        throw backup_error(error.value(), error.context(),
+                           "the backup set is complete (its manifest is committed) and must be "
+                           "kept, but ending the backup failed, so the source may not record "
+                           "it: " +
+                               std::string{error.what()});
+    }
     report.manifest = contents;
     report.bytes = pacer.done();
     report.seconds = pacer.seconds();

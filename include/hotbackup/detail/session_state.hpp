@@ -458,6 +458,14 @@ class session_state {
         // Hold every log before the checkpoint is read, so circular logging cannot
         // delete the checkpoint's generation in between; then narrow the hold.
         source_->hold_logs_from(log_generation{1});
+        if (kind_ == backup_kind::full) {
+            // The checkpoint before the page counts: a page allocated after its count
+            // is fixed is not in the stream, so the image that creates it must be in
+            // the logs copied, which begin at this generation. Read the other way
+            // round, a checkpoint moving in between could pass that image (a restore
+            // then found the tree pointing at a page it never got).
+            copy_low_ = source_->stored_checkpoint_generation();
+        }
         const auto attached = source_->attached_databases();
         for (const auto& info : attached) {
             database_entry entry;
@@ -481,7 +489,6 @@ class session_state {
             }
             return;
         }
-        copy_low_ = source_->stored_checkpoint_generation();
         source_->hold_logs_from(copy_low_);
         full_mark_ = {source_->log_tip(), now_microseconds(), copy_low_, 0};
     }

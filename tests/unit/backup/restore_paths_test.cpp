@@ -174,3 +174,44 @@ TEST_CASE("tar: GNU tar extracts a streamed set, which restores to the same data
     CHECK(restored_keys[0].find("<missing>") == std::string::npos);
     CHECK(restored_keys[0] == restored_keys[1]);
 }
+
+TEST_CASE("paths: restored names that collide, also by case or as a directory, are refused",
+          "[restore][paths]") {
+    memory_storage disk;
+    {
+        hotbackup::instance<memory_storage> engine{disk, hotbackup::test::small_instance("/r")};
+        for (const auto* name : {"/r/a.edb", "/r/b.edb"}) {
+            hotbackup::test::fill(engine, engine.create_database(name), 50, 'c');
+        }
+        hotbackup::directory_target<memory_storage> target{disk, "/r/set"};
+        (void)hotbackup::run_backup(engine, target);
+        engine.term();
+    }
+    const std::vector<backup_set<memory_storage>> chain{{disk, "/r/set"}};
+    const auto refused = [&](const std::string& a, const std::string& b) {
+        hotbackup::restore_options options;
+        options.renames = {{"/r/a.edb", a}, {"/r/b.edb", b}};
+        return hotbackup::test::error_of(
+                   [&] { (void)hotbackup::restore(chain, disk, "/dest", options); })
+            .value();
+    };
+    CHECK(refused("x", "x/b.edb") == errc::invalid_path);
+    CHECK(refused("data/a.edb", "DATA/A.edb") == errc::invalid_path);
+    CHECK(refused("edb.chk/a.edb", "b.edb") == errc::invalid_path);
+    CHECK(refused("logs/a.edb", "b.edb") == errc::invalid_path);
+    CHECK(refused("a.edb", "a.edb") == errc::invalid_path);
+    CHECK_FALSE(disk.exists("/dest/logs"));
+
+    hotbackup::restore_options twice;
+    twice.renames = {{"/r/a.edb", "one.edb"}, {"/r/a.edb", "two.edb"}};
+    CHECK(hotbackup::test::error_of([&] {
+              (void)hotbackup::restore(chain, disk, "/dest", twice);
+          }).value() == errc::invalid_parameter);
+
+    hotbackup::restore_options both;
+    both.renames = {{"/r/a.edb", "x/a.edb"}, {"/r/b.edb", "y/b.edb"}};
+    const auto report = hotbackup::restore(chain, disk, "/dest", both);
+    CHECK(report.databases.size() == 2);
+    CHECK(disk.exists("/dest/x/a.edb"));
+    CHECK(disk.exists("/dest/y/b.edb"));
+}

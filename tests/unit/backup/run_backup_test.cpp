@@ -207,3 +207,15 @@ TEST_CASE("restore and verify: progress and a stop request", "[run_backup][resto
               (void)hotbackup::verify(chain, verify_options);
           }).value() == errc::backup_abort_by_caller);
 }
+
+TEST_CASE("run_backup: a database path the manifest cannot hold fails before any copy",
+          "[run_backup]") {
+    three_databases live;
+    const auto latin1 = live.engine.create_database("/live/caf\xe9.edb");  // not UTF-8
+    hotbackup::test::fill(live.engine, latin1, 10, 'l');
+    hotbackup::directory_target<memory_storage> target{live.disk, "/set"};
+    const auto error =
+        hotbackup::test::error_of([&] { (void)hotbackup::run_backup(live.engine, target); });
+    CHECK(error.value() == errc::invalid_path);
+    CHECK(live.disk.list("/set").empty());
+}
