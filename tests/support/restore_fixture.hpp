@@ -1,6 +1,7 @@
-// Shared helpers for backup-set and restore tests: a small instance on a storage
-// policy, writer threads whose commits are journaled per writer, and the check
-// that a restored database holds exactly a prefix of each writer's commits.
+// Shared helpers for backup-set and restore tests (small instances come from
+// engine_fixture.hpp): writer threads whose commits are journaled per writer, and
+// the check that a restored database holds exactly a prefix of each writer's
+// commits.
 #pragma once
 
 #include <atomic>
@@ -16,20 +17,9 @@
 #include <vector>
 
 #include "support/catch.hpp"
+#include "support/engine_fixture.hpp"
 
 namespace hotbackup::test {
-
-/// Small pages and 64 KiB logs, so a short workload spans many generations.
-inline instance_options small_instance(const std::filesystem::path& root) {
-    instance_options options;
-    options.system_path = root;
-    options.log_path = root / "logs";
-    options.create_paths = true;
-    options.page_size = 4096;
-    options.log_file_size = 64 * 1024;
-    options.checkpoint_depth = 4 * options.log_file_size;
-    return options;
-}
 
 /// The key and value of a writer's n-th commit.
 inline std::string writer_key(int writer, int sequence) {

@@ -33,7 +33,7 @@ struct damaged_sets {
 
     damaged_sets() {
         {
-            engine_type engine{disk, hotbackup::test::small_instance("/live")};
+            engine_type engine{disk, hotbackup::test::small_options("/live")};
             const auto database = engine.create_database("/live/orders.edb");
             hotbackup::test::fill(engine, database, 250, 'a');
             hotbackup::directory_target<memory_storage> full{disk, "/sets/full"};
@@ -46,7 +46,7 @@ struct damaged_sets {
             engine.term();
         }
         {
-            engine_type other{disk, hotbackup::test::small_instance("/other")};
+            engine_type other{disk, hotbackup::test::small_options("/other")};
             const auto database = other.create_database("/other/orders.edb");
             hotbackup::test::fill(other, database, 600, 'z');
             hotbackup::directory_target<memory_storage> full{disk, "/sets/other"};

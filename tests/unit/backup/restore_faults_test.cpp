@@ -68,7 +68,7 @@ TEST_CASE("faults: a backup failing at any operation leaves no set and a working
     int eligible = 0;  // operations the sweep fails: not the source's own changes
     {
         faulty_memory_storage storage;
-        engine_type engine{storage, hotbackup::test::small_instance("/live")};
+        engine_type engine{storage, hotbackup::test::small_options("/live")};
         const auto database = engine.create_database("/live/orders.edb");
         hotbackup::test::fill(engine, database, key_count, 'f');
         const auto before = storage.operation_count();
@@ -86,7 +86,7 @@ TEST_CASE("faults: a backup failing at any operation leaves no set and a working
     int failed_runs = 0;
     for (std::uint64_t index = 0; index < operations; ++index) {
         faulty_memory_storage storage;
-        engine_type engine{storage, hotbackup::test::small_instance("/live")};
+        engine_type engine{storage, hotbackup::test::small_options("/live")};
         const auto database = engine.create_database("/live/orders.edb");
         hotbackup::test::fill(engine, database, key_count, 'f');
         const auto target_index = storage.operation_count() + index;
@@ -131,7 +131,7 @@ TEST_CASE("faults: a restore failing at any operation, then a power cut, can be 
           "[restore][faults]") {
     faulty_memory_storage storage;
     {
-        engine_type engine{storage, hotbackup::test::small_instance("/live")};
+        engine_type engine{storage, hotbackup::test::small_options("/live")};
         const auto database = engine.create_database("/live/orders.edb");
         hotbackup::test::fill(engine, database, key_count, 'f');
         hotbackup::directory_target<faulty_memory_storage> target{storage, "/set"};

@@ -29,7 +29,7 @@ using hotbackup::posix_storage;
 /// A full set of a small instance on `storage`, in `root`/set.
 template <class Storage>
 void make_set(Storage& storage, const std::filesystem::path& root) {
-    hotbackup::instance<Storage> engine{storage, hotbackup::test::small_instance(root / "live")};
+    hotbackup::instance<Storage> engine{storage, hotbackup::test::small_options(root / "live")};
     const auto database = engine.create_database(root / "live" / "orders.edb");
     hotbackup::test::fill(engine, database, 300, 'p');
     hotbackup::directory_target<Storage> target{storage, root / "set"};
@@ -131,7 +131,7 @@ TEST_CASE("tar: GNU tar extracts a streamed set, which restores to the same data
     const auto& root = fixture.root;
     {
         hotbackup::instance<posix_storage> engine{storage,
-                                                  hotbackup::test::small_instance(root / "live")};
+                                                  hotbackup::test::small_options(root / "live")};
         const auto database = engine.create_database(root / "live" / "orders.edb");
         hotbackup::test::fill(engine, database, 300, 't');
         {
@@ -179,7 +179,7 @@ TEST_CASE("paths: restored names that collide, also by case or as a directory, a
           "[restore][paths]") {
     memory_storage disk;
     {
-        hotbackup::instance<memory_storage> engine{disk, hotbackup::test::small_instance("/r")};
+        hotbackup::instance<memory_storage> engine{disk, hotbackup::test::small_options("/r")};
         for (const auto* name : {"/r/a.edb", "/r/b.edb"}) {
             hotbackup::test::fill(engine, engine.create_database(name), 50, 'c');
         }

@@ -81,7 +81,7 @@ void restore_and_check(memory_storage& disk, const std::vector<taken_set>& taken
 
 struct live_instance {
     memory_storage disk;
-    engine_type engine{disk, hotbackup::test::small_instance("/live")};
+    engine_type engine{disk, hotbackup::test::small_options("/live")};
     hotbackup::database_id database = engine.create_database("/live/orders.edb");
 };
 

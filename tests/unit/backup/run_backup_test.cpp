@@ -28,7 +28,7 @@ using set_type = hotbackup::backup_set<memory_storage>;
 
 struct three_databases {
     memory_storage disk;
-    engine_type engine{disk, hotbackup::test::small_instance("/live")};
+    engine_type engine{disk, hotbackup::test::small_options("/live")};
     std::vector<hotbackup::database_id> databases{engine.create_database("/live/a.edb"),
                                                   engine.create_database("/live/b.edb"),
                                                   engine.create_database("/live/c.edb")};
