@@ -126,6 +126,7 @@ enum class errc : int {
     invalid_grbit = -900,
     term_in_progress = -1000,
     feature_not_available = -1001,
+    invalid_name = -1002,
     invalid_parameter = -1003,
     database_file_read_only = -1008,
     invalid_database_id = -1010,
@@ -145,6 +146,7 @@ enum class errc : int {
     file_access_denied = -1032,
     buffer_too_small = -1038,
     invalid_filename = -1044,
+    not_in_transaction = -1054,
     running_in_one_instance_mode = -1080,
     running_in_multi_instance_mode = -1081,
     system_path_in_use = -1083,
@@ -154,6 +156,7 @@ enum class errc : int {
     instance_unavailable = -1090,
     database_unavailable = -1091,
     instance_unavailable_due_to_fatal_log_disk_full = -1092,
+    trans_too_deep = -1103,
     invalid_sesid = -1104,
     in_transaction = -1108,
     invalid_instance = -1115,
@@ -484,6 +487,8 @@ constexpr errc_text describe(errc code) noexcept {
             return {"JET_errTermInProgress", "the instance is shutting down"};
         case errc::feature_not_available:
             return {"JET_errFeatureNotAvailable", "the feature is not available"};
+        case errc::invalid_name:
+            return {"JET_errInvalidName", "a name is invalid"};
         case errc::invalid_parameter:
             return {"JET_errInvalidParameter", "a parameter is invalid"};
         case errc::database_file_read_only:
@@ -553,10 +558,14 @@ constexpr errc_text describe(errc code) noexcept {
             return {"JET_errInstanceUnavailableDueToFatalLogDiskFull",
                     "the instance cannot be used because its log disk filled up during an "
                     "operation that could not fail"};
+        case errc::trans_too_deep:
+            return {"JET_errTransTooDeep", "transactions are nested too deeply"};
         case errc::invalid_sesid:
             return {"JET_errInvalidSesid", "the session handle is invalid"};
         case errc::in_transaction:
             return {"JET_errInTransaction", "the operation is not allowed inside a transaction"};
+        case errc::not_in_transaction:
+            return {"JET_errNotInTransaction", "the session has no transaction to end"};
         case errc::invalid_instance:
             return {"JET_errInvalidInstance", "the instance handle is invalid"};
         case errc::read_pgno_verify_failure:
@@ -747,6 +756,7 @@ inline constexpr std::array all_error_codes = {
     errc::invalid_grbit,
     errc::term_in_progress,
     errc::feature_not_available,
+    errc::invalid_name,
     errc::invalid_parameter,
     errc::database_file_read_only,
     errc::invalid_database_id,
@@ -766,6 +776,7 @@ inline constexpr std::array all_error_codes = {
     errc::file_access_denied,
     errc::buffer_too_small,
     errc::invalid_filename,
+    errc::not_in_transaction,
     errc::running_in_one_instance_mode,
     errc::running_in_multi_instance_mode,
     errc::system_path_in_use,
@@ -775,6 +786,7 @@ inline constexpr std::array all_error_codes = {
     errc::instance_unavailable,
     errc::database_unavailable,
     errc::instance_unavailable_due_to_fatal_log_disk_full,
+    errc::trans_too_deep,
     errc::invalid_sesid,
     errc::in_transaction,
     errc::invalid_instance,

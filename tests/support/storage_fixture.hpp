@@ -10,6 +10,7 @@
 #include <system_error>
 #include <vector>
 
+#include "hotbackup/storage/any_storage.hpp"
 #include "hotbackup/storage/faulty_storage.hpp"
 #include "hotbackup/storage/memory_storage.hpp"
 #include "hotbackup/storage/posix_storage.hpp"
@@ -17,6 +18,12 @@
 namespace hotbackup::test {
 
 using faulty_memory_storage = faulty_storage<memory_storage>;
+
+/// any_storage owning a memory_storage: the type-erased wrapper must behave
+/// exactly like what it wraps.
+struct any_memory_storage : any_storage {
+    any_memory_storage() : any_storage(any_storage::make<memory_storage>()) {}
+};
 
 /// Owns a storage of type Storage and a fresh, empty directory `root` on it.
 template <class Storage>

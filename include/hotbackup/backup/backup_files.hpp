@@ -73,6 +73,11 @@ struct read_options {
     /// overlaps the consumer's work. Log files are read on the consumer's thread.
     /// The helpers take cores the engine's writers may need, hence the default.
     unsigned reader_threads = 1;
+    /// Where in the stream to start, in bytes: a multiple of the database page
+    /// size, at most the stream's size (ESE's JetOpenFileSectionInstance ibRead).
+    /// A read that failed half-way, or a client whose buffer size changes, goes on
+    /// from where it stopped without reading the pages before again.
+    std::uint64_t offset = 0;
 };
 
 /// How end() ends a backup (ESE's JetEndExternalBackupInstance2 grbits).

@@ -287,6 +287,60 @@ class log_file_check {
     xxh3_stream hash_;
 };
 
+/// The B §5.7 checks of a backup stream's header: it carries backup information
+/// (restore_of_non_backup_database), the expected signatures and page size
+/// (database_patch_file_mismatch).
+inline void check_backup_header(const database_header& header, const std::string& path,
+                                const signature& database_signature, const signature& log_signature,
+                                std::uint32_t page_size) {
+    const error_context context{.file = path, .page = 0};
+    if (header.current_full.generation_low == 0) {
+        throw backup_error(errc::restore_of_non_backup_database, context,
+                           "the header has no backup generation: not a backup stream");
+    }
+    if (header.database_signature != database_signature || header.log_signature != log_signature) {
+        throw backup_error(errc::database_patch_file_mismatch, context,
+                           "the header's signatures differ from the backup's");
+    }
+    if (header.page_size != page_size) {
+        throw backup_error(errc::database_patch_file_mismatch, context,
+                           "the header says pages of " + std::to_string(header.page_size) +
+                               " bytes, the logs " + std::to_string(page_size));
+    }
+}
+
+/// The B §5.7 checks of a backup stream's trailer page against its header and the
+/// generations [generation_low, generation_high] a restore replays: bad_patch_page
+/// (damaged), database_patch_file_mismatch (another database or backup),
+/// starting_restore_log_too_high, ending_restore_log_too_low.
+inline void check_backup_trailer(std::span<const std::byte> bytes, const std::string& path,
+                                 page_number page_count, const database_header& header,
+                                 log_generation generation_low, log_generation generation_high) {
+    const error_context context{.file = path, .page = page_count + 1};
+    const auto trailer = backup_trailer::decode(bytes);
+    if (!trailer || trailer->page_count != page_count) {
+        throw backup_error(errc::bad_patch_page, context, "the trailer page is damaged");
+    }
+    if (trailer->database_signature != header.database_signature ||
+        trailer->log_signature != header.log_signature ||
+        trailer->backup.mark != header.current_full.mark) {
+        throw backup_error(errc::database_patch_file_mismatch, context,
+                           "the trailer belongs to another database or backup");
+    }
+    if (trailer->backup.generation_low < generation_low) {
+        throw backup_error(errc::starting_restore_log_too_high, context,
+                           "the database needs logs from generation " +
+                               std::to_string(trailer->backup.generation_low) +
+                               ", the restore starts at " + std::to_string(generation_low));
+    }
+    if (trailer->backup.generation_high > generation_high) {
+        throw backup_error(errc::ending_restore_log_too_low, context,
+                           "the database needs logs up to generation " +
+                               std::to_string(trailer->backup.generation_high) +
+                               ", the restore replays up to " + std::to_string(generation_high));
+    }
+}
+
 /// Checks one database stream of a chain as its pages go by (see the header
 /// comment). Chunks must hold whole pages.
 class database_stream_check {
@@ -340,60 +394,15 @@ class database_stream_check {
                                    error_context{.file = path_, .page = 0},
                                    "header copy " + std::to_string(index_) + " is damaged");
             }
-            check_header(*header);
+            check_backup_header(*header, path_, expected_.database_signature, chain_->log_signature,
+                                chain_->page_size);
             header_ = header;
         } else if (index_ + 1 < stream_pages) {
             const auto number = static_cast<page_number>(index_ - 1);
             require_page(check_page(bytes, number), path_, number);
         } else {
-            check_trailer(bytes);
-        }
-    }
-
-    void check_header(const database_header& header) const {
-        const error_context context{.file = path_, .page = 0};
-        if (header.current_full.generation_low == 0) {
-            throw backup_error(errc::restore_of_non_backup_database, context,
-                               "the header has no backup generation: not a backup stream");
-        }
-        if (header.database_signature != expected_.database_signature ||
-            header.log_signature != chain_->log_signature) {
-            throw backup_error(errc::database_patch_file_mismatch, context,
-                               "the header's signatures differ from the manifest's");
-        }
-        if (header.page_size != chain_->page_size) {
-            throw backup_error(
-                errc::database_patch_file_mismatch, context,
-                "the header says pages of " + std::to_string(header.page_size) + " bytes");
-        }
-    }
-
-    void check_trailer(std::span<const std::byte> bytes) const {
-        const auto number = expected_.page_count + 1;
-        const error_context context{.file = path_, .page = number};
-        const auto trailer = backup_trailer::decode(bytes);
-        if (!trailer || trailer->page_count != expected_.page_count) {
-            throw backup_error(errc::bad_patch_page, context, "the trailer page is damaged");
-        }
-        if (trailer->database_signature != expected_.database_signature ||
-            trailer->log_signature != chain_->log_signature ||
-            trailer->backup.mark != header_->current_full.mark) {
-            throw backup_error(errc::database_patch_file_mismatch, context,
-                               "the trailer belongs to another database or backup");
-        }
-        if (trailer->backup.generation_low < chain_->generation_low) {
-            throw backup_error(errc::starting_restore_log_too_high, context,
-                               "the database needs logs from generation " +
-                                   std::to_string(trailer->backup.generation_low) +
-                                   ", the chain starts at " +
-                                   std::to_string(chain_->generation_low));
-        }
-        if (trailer->backup.generation_high > generation_high_) {
-            throw backup_error(errc::ending_restore_log_too_low, context,
-                               "the database needs logs up to generation " +
-                                   std::to_string(trailer->backup.generation_high) +
-                                   ", the restore replays up to " +
-                                   std::to_string(generation_high_));
+            check_backup_trailer(bytes, path_, expected_.page_count, *header_,
+                                 chain_->generation_low, generation_high_);
         }
     }
 

@@ -180,6 +180,57 @@ void discard_tree(Storage& storage, const std::filesystem::path& path) noexcept 
     }
 }
 
+/// Ends a hard recovery's replay so that the instance opened next replays nothing
+/// again: the log recovery made (or continued) names the databases' original
+/// paths, so a continued log, or one whose header names attachments, is closed and
+/// a new, empty generation with none attached takes the checkpoint.
+template <storage Storage>
+void close_replayed_log(Storage& storage, const log_settings& settings,
+                        const recovery_result& result,
+                        const std::filesystem::path& checkpoint_path) {
+    auto current = result.current;
+    if (result.end_segment > 1 || !result.current.attachments.empty()) {
+        current = create_log_file(storage, settings, result.log_signature, current.generation + 1,
+                                  current.created, {});
+        install_log_file(storage, settings, result.current.generation);
+    }
+    write_checkpoint(storage, checkpoint_path,
+                     checkpoint_state{.sequence = 1,
+                                      .generation = current.generation,
+                                      .offset = log_layout::block_size,
+                                      .log_signature = result.log_signature});
+    storage.sync_directory(checkpoint_path.parent_path());
+}
+
+/// Moves the backup a replayed database was restored from out of its current-full
+/// info into `slot`, where a later incremental backup looks for it, after checking
+/// that replay left the database clean. Throws backup_error: database_corrupted,
+/// database_log_set_mismatch (the replayed logs never attach it), storage errors.
+template <storage Storage>
+void record_restored_backup(Storage& storage, const std::filesystem::path& path,
+                            std::uint32_t page_size, backup_slot slot) {
+    auto file = storage.open(path, open_mode::read_write);
+    std::vector<std::byte> page(page_size);
+    file.read_at(0, page);
+    auto header = database_header::decode(page);
+    if (!header) {
+        throw backup_error(errc::database_corrupted, error_context{.file = path.string()},
+                           "the header is damaged after replay");
+    }
+    if (header->state != database_state::clean) {
+        throw backup_error(errc::database_log_set_mismatch, error_context{.file = path.string()},
+                           "the restored logs never attach this database");
+    }
+    header->slot(slot) = header->current_full;
+    header->current_full = {};
+    const auto encoded = header->encode();
+    file.write_at(0, encoded);
+    file.sync();
+    file.write_at(page_size, encoded);
+    file.sync();
+    file.close();
+}
+
 /// A database of the chain and where it goes.
 struct database_plan {
     const manifest_database* database;
@@ -550,54 +601,14 @@ class restorer {
         if (!result) {
             throw backup_error(errc::missing_restore_log_files, "no log was restored");
         }
-        // The log recovery made (or continued) names the databases' original paths;
-        // a new generation with none attached, and the checkpoint at it, keep the
-        // instance opened on the destination from replaying them again.
-        auto current = result->current;
-        // A continued roll-forward log, or one whose header names attachments, is
-        // closed: the instance must start from a generation that names none.
-        if (result->end_segment > 1 || !result->current.attachments.empty()) {
-            current = create_log_file(*storage_, settings, result->log_signature,
-                                      current.generation + 1, current.created, {});
-            install_log_file(*storage_, settings, result->current.generation);
-        }
-        write_checkpoint(*storage_, staging_ / checkpoint_file_name(chain_.base_name),
-                         checkpoint_state{.sequence = 1,
-                                          .generation = current.generation,
-                                          .offset = log_layout::block_size,
-                                          .log_signature = result->log_signature});
-        storage_->sync_directory(staging_);
+        close_replayed_log(*storage_, settings, *result,
+                           staging_ / checkpoint_file_name(chain_.base_name));
         for (const auto& plan : plans_) {
-            record_restored_backup(staging_ / plan.staged_name);
+            record_restored_backup(*storage_, staging_ / plan.staged_name, chain_.page_size,
+                                   sets_->front().contents().kind == set_kind::full
+                                       ? backup_slot::full
+                                       : backup_slot::copy);
         }
-    }
-
-    /// Moves the backup just restored from the current-full info into the slot a
-    /// later incremental backup looks for, and checks that replay left it clean.
-    void record_restored_backup(const std::filesystem::path& path) {
-        auto file = storage_->open(path, open_mode::read_write);
-        std::vector<std::byte> page(chain_.page_size);
-        file.read_at(0, page);
-        auto header = database_header::decode(page);
-        if (!header) {
-            throw backup_error(errc::database_corrupted, error_context{.file = path.string()},
-                               "the header is damaged after replay");
-        }
-        if (header->state != database_state::clean) {
-            throw backup_error(errc::database_log_set_mismatch,
-                               error_context{.file = path.string()},
-                               "the restored logs never attach this database");
-        }
-        header->slot(sets_->front().contents().kind == set_kind::full ? backup_slot::full
-                                                                      : backup_slot::copy) =
-            header->current_full;
-        header->current_full = {};
-        const auto encoded = header->encode();
-        file.write_at(0, encoded);
-        file.sync();
-        file.write_at(chain_.page_size, encoded);
-        file.sync();
-        file.close();
     }
 
     /// The renames that put the staged restore in place, in an order that keeps a

@@ -55,6 +55,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <span>
 #include <string>
@@ -116,10 +117,12 @@ class backup_session {
         return state().database_files();
     }
 
-    /// Reads one database's stream (backup/database_stream.hpp). Throws
-    /// backup_error: invalid_parameter (not a listed database, a buffer size that
-    /// is not a positive multiple of the page size or above max_buffer_size, or
-    /// reader_threads outside 1..max_reader_threads); no_backup. The generator
+    /// Reads one database's stream (backup/database_stream.hpp), from
+    /// read_options::offset on. Throws backup_error: invalid_parameter (not a
+    /// listed database, a buffer size that is not a positive multiple of the page
+    /// size or above max_buffer_size, reader_threads outside
+    /// 1..max_reader_threads, an offset that is not a multiple of the page size or
+    /// past the end); no_backup. The generator
     /// throws read_verify_failure / read_pgno_verify_failure (the database is then
     /// dropped), backup_abort_by_server, invalid_backup_sequence (resumed after
     /// logs()), storage errors.
@@ -129,8 +132,10 @@ class backup_session {
         auto& current = state();
         check_buffer(options, current.page_size());
         const auto index = current.database_index(file);
+        check_offset(options, file.stream_size, current.page_size(), file.path);
         return current.read_database_stream(state_, index, options.buffer_size,
-                                            options.reader_threads);
+                                            options.reader_threads,
+                                            options.offset / current.page_size());
     }
 
     /// Leaves the databases: rolls the log, so every log the backup lists is closed
@@ -153,10 +158,19 @@ class backup_session {
         return state().log_files();
     }
 
-    /// Reads one log file byte for byte, verifying its header and every segment.
-    /// Throws backup_error: invalid_parameter (not a listed log, or bad
-    /// read_options), no_backup. The generator throws log_read_verify_failure (and
-    /// cancels the session), missing_file_to_backup, backup_abort_by_server,
+    /// The closed logs truncate() would delete: generations from the oldest on
+    /// disk up to the first one still needed (B §3.4; ESE's
+    /// JetGetTruncateLogInfoInstance). Throws backup_error: backup_abort_by_server,
+    /// no_backup, the cancel error.
+    [[nodiscard]] std::vector<log_file> logs_to_truncate()
+        const requires std::same_as<Stage, stage::logs> {
+        return state().logs_to_truncate();
+    }
+
+    /// Reads one log file byte for byte from read_options::offset on, verifying its
+    /// header and every segment. Throws backup_error: invalid_parameter (not a
+    /// listed log, or bad read_options), no_backup. The generator throws log_read_verify_failure
+    /// (and cancels the session), missing_file_to_backup, backup_abort_by_server,
     /// invalid_backup_sequence (resumed after truncate() or end()), storage errors.
     [[nodiscard]] generator<std::span<const std::byte>> read(
         const log_file& file,
@@ -164,7 +178,8 @@ class backup_session {
         auto& current = state();
         check_buffer(options, current.page_size());
         current.check_listed(file);
-        return current.read_log_stream(state_, file, options.buffer_size);
+        check_offset(options, file.size, current.page_size(), file.path);
+        return current.read_log_stream(state_, file, options.buffer_size, options.offset);
     }
 
     /// Deletes the logs this backup made unnecessary (B §3.5) once every listed log
@@ -229,6 +244,17 @@ class backup_session {
             throw backup_error(errc::invalid_parameter,
                                "read_options::reader_threads must be from 1 to " +
                                    std::to_string(max_reader_threads));
+        }
+    }
+
+    static void check_offset(const read_options& options, std::uint64_t size,
+                             std::uint32_t page_size, const std::filesystem::path& path) {
+        if (options.offset % page_size != 0 || options.offset > size) {
+            throw backup_error(errc::invalid_parameter, error_context{.file = path.string()},
+                               "read_options::offset " + std::to_string(options.offset) +
+                                   " must be a multiple of the page size (" +
+                                   std::to_string(page_size) + " bytes) of at most the size, " +
+                                   std::to_string(size) + " bytes");
         }
     }
 

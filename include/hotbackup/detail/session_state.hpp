@@ -217,12 +217,19 @@ class session_state {
     generator<std::span<const std::byte>> read_database_stream(std::shared_ptr<session_state> self,
                                                                std::size_t index,
                                                                std::size_t buffer_size,
-                                                               unsigned reader_threads) {
+                                                               unsigned reader_threads,
+                                                               std::uint64_t start_page) {
         const auto header_page = self->open_database(index);
         const std::uint64_t buffer_pages = buffer_size / page_size_;
         const std::uint64_t total_pages = std::uint64_t{self->database_page_count(index)} + 3;
-        const std::uint64_t chunk_count = (total_pages + buffer_pages - 1) / buffer_pages;
-        const auto chunk_first = [&](std::uint64_t chunk) { return chunk * buffer_pages; };
+        const std::uint64_t chunk_count =
+            (total_pages - start_page + buffer_pages - 1) / buffer_pages;
+        if (chunk_count == 0) {
+            co_return;
+        }
+        const auto chunk_first = [&](std::uint64_t chunk) {
+            return start_page + chunk * buffer_pages;
+        };
         const auto chunk_pages = [&](std::uint64_t chunk) {
             return std::min(buffer_pages, total_pages - chunk_first(chunk));
         };
@@ -280,10 +287,11 @@ class session_state {
 
     /// A log file's bytes, chunk by chunk; see backup/session.hpp.
     generator<std::span<const std::byte>> read_log_stream(std::shared_ptr<session_state> self,
-                                                          log_file file, std::size_t buffer_size) {
+                                                          log_file file, std::size_t buffer_size,
+                                                          std::uint64_t start) {
         aligned_buffer buffer{buffer_size};
         auto log = self->open_log(file);
-        for (std::uint64_t offset = 0;;) {
+        for (std::uint64_t offset = start;;) {
             const auto count = self->read_log_chunk(log, file.generation, offset, buffer.bytes());
             if (count == 0) {
                 break;
@@ -320,6 +328,17 @@ class session_state {
     [[nodiscard]] std::vector<log_file> log_files() {
         const auto pin = checked_pin();
         return logs_;
+    }
+
+    [[nodiscard]] std::vector<log_file> logs_to_truncate() {
+        const auto pin = checked_pin();
+        std::vector<log_file> files;
+        for (const auto generation : source_->log_generations()) {
+            if (generation >= delete_low_ && generation < delete_end_) {
+                files.push_back({generation, source_->log_file_path(generation), 0});
+            }
+        }
+        return files;
     }
 
     /// Opens a listed log for reading; throws invalid_parameter for another file.

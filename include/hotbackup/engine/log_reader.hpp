@@ -11,6 +11,7 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hotbackup/engine/log_format.hpp"
@@ -128,7 +129,8 @@ log_scan_result scan_log_file(File& file, bool accept_torn_tail,
         std::vector<std::uint64_t> payload_offsets;  // file offset of each payload byte run
         bool complete = true;
         for (std::uint32_t index = 0; index < view.write_count && complete; ++index) {
-            auto block = index == 0 ? std::move(first) : detail::read_block(file, segment + index);
+            auto block =
+                index == 0 ? std::exchange(first, {}) : detail::read_block(file, segment + index);
             const auto part = detail::view_segment(block, segment + index, generation);
             // Every segment but a write's last is full, which the offsets rely on.
             complete = part.valid && part.write_first == segment &&

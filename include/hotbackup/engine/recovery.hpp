@@ -175,7 +175,7 @@ class soft_recovery {
         }
         pending_.clear();  // a transaction without its commit record never happened
 
-        for (std::uint8_t slot = 0; slot < slots_.size(); ++slot) {
+        for (std::size_t slot = 0; slot < slots_.size(); ++slot) {
             auto& entry = slots_.at(slot);
             if (entry.problem) {
                 throw backup_error(entry.problem->code, entry.problem->context,
@@ -185,7 +185,7 @@ class soft_recovery {
             }
             if (entry.database) {
                 finish(std::move(entry.database));
-                result.detach_slots.push_back(slot);
+                result.detach_slots.push_back(static_cast<std::uint8_t>(slot));
             }
         }
 

@@ -1,6 +1,6 @@
 // The storage contract (storage.hpp), written once and run against every model:
 // posix_storage on a temporary directory, memory_storage, and faulty_storage with
-// nothing armed (it must behave exactly like what it wraps).
+// nothing armed and any_storage (each must behave exactly like what it wraps).
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -20,6 +20,7 @@ using hotbackup::errc;
 using hotbackup::memory_storage;
 using hotbackup::open_mode;
 using hotbackup::posix_storage;
+using hotbackup::test::any_memory_storage;
 using hotbackup::test::as_bytes;
 using hotbackup::test::contents_of;
 using hotbackup::test::faulty_memory_storage;
@@ -49,7 +50,7 @@ errc error_of(Action&& action, const std::filesystem::path& path) {
 }  // namespace
 
 TEMPLATE_TEST_CASE("storage conformance", "[storage][conformance]", posix_storage, memory_storage,
-                   faulty_memory_storage) {
+                   faulty_memory_storage, any_memory_storage) {
     storage_fixture<TestType> fixture;
     auto& storage = fixture.storage;
     const auto root = fixture.root;
@@ -251,7 +252,7 @@ TEMPLATE_TEST_CASE("storage conformance", "[storage][conformance]", posix_storag
 // (tests tagged [threads]) runs only the tests that use threads.
 TEMPLATE_TEST_CASE("storage conformance: concurrent writes and reads on disjoint ranges",
                    "[storage][conformance][threads]", posix_storage, memory_storage,
-                   faulty_memory_storage) {
+                   faulty_memory_storage, any_memory_storage) {
     storage_fixture<TestType> fixture;
     auto& storage = fixture.storage;
     const auto path = fixture.root / "data.bin";

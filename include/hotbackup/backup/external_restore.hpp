@@ -1,0 +1,466 @@
+// external_restore(): hard recovery in place, as ESE's JetExternalRestore does it
+// (ese-reference.md B §5), for clients that copied a backup themselves, file by
+// file, without a backup set: the database streams already sit where they are
+// to be restored, and the backed-up logs in one directory.
+//
+// Steps, in ESE's order:
+// 1. The backup logs [generation_low, generation_high] in backup_log_path: each
+//    present (file_not_found), of one log set (given_log_file_has_bad_signature)
+//    and each following the one before (given_log_file_is_not_contiguous).
+// 2. The logs already in log_path: those after generation_high must continue the
+//    backup logs (existing_log_file_has_bad_signature /
+//    existing_log_file_is_not_contiguous / missing_restore_log_files); they are
+//    replayed too, as ESE's phase II (roll forward).
+// 3. Each database of the map: its header must carry a backup
+//    (restore_of_non_backup_database) of this log set, and its trailer page the
+//    generations this restore replays (bad_patch_page,
+//    database_patch_file_mismatch, starting_restore_log_too_high,
+//    ending_restore_log_too_low). The header then records generation_high and the
+//    trailer is zeroed (B §5.7).
+// 4. The backup logs are copied into log_path (when it is another directory), the
+//    checkpoint file in checkpoint_path is replaced by one at generation_low, and
+//    the logs are replayed into the mapped files; a database the logs name but the
+//    map leaves out is ignored. The databases end clean, with the restored backup
+//    recorded as their last full backup, and a new, empty log generation takes
+//    the checkpoint: an instance opened with the report's options starts at once.
+//
+// Unlike restore() (backup/restore.hpp), which stages everything and moves it into
+// place, this works on the files where they are: a failure leaves the databases
+// unusable and the whole restore must be redone from the backup, as with ESE.
+//
+// Errors: backup_error: invalid_parameter (options), the codes above,
+// log_corrupt_during_hard_restore (a backup log fails replay),
+// log_corrupt_during_hard_recovery (a later log), database_corrupted (a damaged
+// or missing header), file_not_found, storage errors.
+//
+// Thread-safety: nothing else may use the directories or files while it runs.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "hotbackup/backup/backup_set.hpp"
+#include "hotbackup/backup/progress.hpp"
+#include "hotbackup/backup/restore.hpp"
+#include "hotbackup/engine/checkpoint.hpp"
+#include "hotbackup/engine/database_header.hpp"
+#include "hotbackup/engine/file_names.hpp"
+#include "hotbackup/engine/instance_options.hpp"
+#include "hotbackup/engine/log_reader.hpp"
+#include "hotbackup/engine/log_writer.hpp"
+#include "hotbackup/engine/recovery.hpp"
+#include "hotbackup/error.hpp"
+#include "hotbackup/storage/storage.hpp"
+
+namespace hotbackup::inline v1 {
+
+/// One database of an in-place restore (ESE's JET_RSTMAP): the path the logs
+/// record for it, and where its backup stream was copied.
+struct restore_map_entry {
+    std::string logged_path;
+    std::filesystem::path restored_path;
+};
+
+/// What external_restore() restores, and where.
+struct external_restore_options {
+    /// Where the checkpoint file goes (ESE's szCheckpointFilePath).
+    std::filesystem::path checkpoint_path;
+    /// Where recovery continues after the backup logs (ESE's szLogPath): newer
+    /// logs found there are replayed too, and the new logs are written there.
+    std::filesystem::path log_path;
+    /// The databases to restore; at most 14 (2 × ESE's dbidMax).
+    std::vector<restore_map_entry> databases;
+    /// Where the backed-up logs are (ESE's szBackupLogPath).
+    std::filesystem::path backup_log_path;
+    /// The backed-up generations to replay, both included.
+    log_generation generation_low = 0;
+    log_generation generation_high = 0;
+    /// The log set's base name.
+    std::string base_name{default_base_name};
+    /// Called as logs are checked and copied, and when replay ends.
+    progress_callback progress{};
+};
+
+/// What external_restore() did.
+struct external_restore_report {
+    /// Open an instance with these to use the restored databases.
+    instance_options options;
+    log_generation generation_low = 0;
+    /// The last generation replayed: generation_high, or a later one from log_path.
+    log_generation generation_high = 0;
+    std::uint64_t replayed_records = 0;
+    double seconds = 0;
+};
+
+namespace detail {
+
+template <storage Storage>
+class external_restorer {
+  public:
+    external_restorer(Storage& storage, const external_restore_options& options)
+        : storage_(&storage), options_(&options) {}
+
+    external_restore_report run() {
+        const auto start = std::chrono::steady_clock::now();
+        validate();
+        storage_->create_directories(options_->checkpoint_path);
+        storage_->create_directories(options_->log_path);
+        check_backup_logs();
+        const auto roll_forward = check_log_path();
+        const auto last =
+            roll_forward.empty() ? options_->generation_high : roll_forward.back().first;
+        for (const auto& entry : options_->databases) {
+            prepare_database(entry);
+        }
+        copy_backup_logs();
+        replay(last);
+        report_.generation_low = options_->generation_low;
+        report_.generation_high = last;
+        report_.seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        report(total_, "");
+        return report_;
+    }
+
+  private:
+    void validate() const {
+        validate_base_name(options_->base_name);
+        if (options_->generation_low == 0 || options_->generation_high < options_->generation_low) {
+            throw backup_error(errc::invalid_parameter,
+                               "the generations to restore must run from 1 or later to one not "
+                               "before it, not " +
+                                   std::to_string(options_->generation_low) + ".." +
+                                   std::to_string(options_->generation_high));
+        }
+        if (options_->databases.size() > 14) {
+            throw backup_error(errc::invalid_parameter,
+                               "at most 14 databases can be restored at once, not " +
+                                   std::to_string(options_->databases.size()));
+        }
+        for (const auto& entry : options_->databases) {
+            if (entry.logged_path.empty() || entry.restored_path.empty()) {
+                throw backup_error(errc::invalid_parameter,
+                                   "a database of the restore map needs both its logged and its "
+                                   "restored path");
+            }
+        }
+        if (options_->checkpoint_path.empty() || options_->log_path.empty() ||
+            options_->backup_log_path.empty()) {
+            throw backup_error(errc::invalid_parameter,
+                               "the checkpoint, log and backup log paths must name directories");
+        }
+    }
+
+    [[nodiscard]] log_settings settings_in(const std::filesystem::path& directory) const {
+        return {directory, options_->base_name, log_file_size_, page_size_};
+    }
+
+    /// The header of a log of the backup; damage is the hard-restore error.
+    template <class File>
+    static log_file_header backup_log_header(File& file, const std::filesystem::path& path,
+                                             errc damaged) {
+        try {
+            return read_log_header(file);
+        } catch (const backup_error& error) {
+            if (error.value() != errc::log_file_corrupt) {
+                throw;
+            }
+            throw backup_error(damaged, error_context{.file = path.string()}, error.what());
+        }
+    }
+
+    void check_backup_logs() {
+        std::optional<std::uint64_t> previous_created;
+        for (auto generation = options_->generation_low; generation <= options_->generation_high;
+             ++generation) {
+            const auto path =
+                options_->backup_log_path / log_file_name(options_->base_name, generation);
+            const error_context context{.file = path.string(), .generation = generation};
+            if (!storage_->exists(path)) {
+                throw backup_error(errc::file_not_found, context,
+                                   "the backup log directory lacks this generation");
+            }
+            auto file = storage_->open(path, open_mode::read_only);
+            const auto header =
+                backup_log_header(file, path, errc::log_corrupt_during_hard_restore);
+            if (generation == options_->generation_low) {
+                log_signature_ = header.log_signature;
+                page_size_ = header.page_size;
+                log_file_size_ = std::uint64_t{header.segment_count} * log_layout::block_size;
+            }
+            if (header.log_signature != log_signature_) {
+                throw backup_error(errc::given_log_file_has_bad_signature, context,
+                                   "the log belongs to another log set than generation " +
+                                       std::to_string(options_->generation_low));
+            }
+            if (header.generation != generation ||
+                (previous_created && header.previous_created != *previous_created) ||
+                file.size() != log_file_size_ || header.page_size != page_size_) {
+                throw backup_error(errc::given_log_file_is_not_contiguous, context,
+                                   "the log does not follow the generation before it");
+            }
+            previous_created = header.created;
+            total_ += file.size();
+        }
+        high_created_ = previous_created.value_or(0);
+    }
+
+    /// The logs of log_path after generation_high, which continue the backup.
+    std::vector<std::pair<log_generation, std::filesystem::path>> check_log_path() {
+        const auto settings = settings_in(options_->log_path);
+        std::map<log_generation, std::filesystem::path> found;
+        for (const auto generation : numbered_log_generations(*storage_, settings)) {
+            found.emplace(generation, settings.numbered_path(generation));
+        }
+        std::optional<log_generation> current_generation;
+        if (storage_->exists(settings.current_path())) {
+            auto file = storage_->open(settings.current_path(), open_mode::read_only);
+            const auto header = backup_log_header(file, settings.current_path(),
+                                                  errc::log_corrupt_during_hard_recovery);
+            current_generation = header.generation;
+            if (!found.emplace(header.generation, settings.current_path()).second) {
+                throw backup_error(
+                    errc::existing_log_file_is_not_contiguous,
+                    error_context{.file = settings.current_path().string(),
+                                  .generation = header.generation},
+                    "the current log repeats a numbered generation of the log directory");
+            }
+        }
+        std::vector<std::pair<log_generation, std::filesystem::path>> later;
+        auto previous_created = high_created_;
+        auto expected = options_->generation_high + 1;
+        for (const auto& [generation, path] : found) {
+            const error_context context{.file = path.string(), .generation = generation};
+            auto file = storage_->open(path, open_mode::read_only);
+            const auto header = backup_log_header(file, path,
+                                                  generation > options_->generation_high
+                                                      ? errc::log_corrupt_during_hard_recovery
+                                                      : errc::log_corrupt_during_hard_restore);
+            if (header.log_signature != log_signature_) {
+                throw backup_error(errc::existing_log_file_has_bad_signature, context,
+                                   "the log directory holds a log of another log set");
+            }
+            if (generation < options_->generation_low) {
+                continue;  // older than the restore; recovery never reads it
+            }
+            if (generation <= options_->generation_high) {
+                if (generation == current_generation) {
+                    throw backup_error(errc::existing_log_file_is_not_contiguous, context,
+                                       "the current log is not newer than the backup's logs");
+                }
+                same_directory_logs_.push_back(generation);
+                continue;
+            }
+            if (generation != expected) {
+                throw backup_error(
+                    errc::missing_restore_log_files,
+                    error_context{.file = settings.numbered_path(expected).string(),
+                                  .generation = expected},
+                    "the log directory skips this generation after the backup's logs");
+            }
+            if (header.previous_created != previous_created || file.size() != log_file_size_) {
+                throw backup_error(
+                    errc::existing_log_file_is_not_contiguous, context,
+                    "the log does not follow generation " + std::to_string(generation - 1));
+            }
+            previous_created = header.created;
+            later.emplace_back(generation, path);
+            total_ += file.size();
+            ++expected;
+        }
+        return later;
+    }
+
+    void prepare_database(const restore_map_entry& entry) {
+        const auto& path = entry.restored_path;
+        const auto name = path.string();
+        if (!storage_->exists(path)) {
+            throw backup_error(errc::file_not_found, error_context{.file = name},
+                               "no restored database file for " + entry.logged_path);
+        }
+        auto file = storage_->open(path, open_mode::read_write);
+        const auto size = file.size();
+        std::vector<std::byte> page(page_size_);
+        std::optional<database_header> header;
+        for (std::uint64_t copy = 0; copy < 2 && !header; ++copy) {
+            if ((copy + 1) * page_size_ <= size) {
+                file.read_at(copy * page_size_, page);
+                header = database_header::decode(page);
+            }
+        }
+        if (!header) {
+            throw backup_error(errc::database_corrupted, error_context{.file = name, .page = 0},
+                               "neither header copy is a database header of " +
+                                   std::to_string(page_size_) + "-byte pages");
+        }
+        check_backup_header(*header, name, header->database_signature, log_signature_, page_size_);
+        const auto page_count = header->page_count;
+        const auto stream_size = (std::uint64_t{page_count} + 3) * page_size_;
+        if (header->current_full.generation_high == 0) {
+            if (size != stream_size) {
+                throw backup_error(errc::bad_backup_database_size, error_context{.file = name},
+                                   "the file has " + std::to_string(size) +
+                                       " bytes, its backup stream " + std::to_string(stream_size));
+            }
+            file.read_at(stream_size - page_size_, page);
+            check_backup_trailer(page, name, page_count, *header, options_->generation_low,
+                                 options_->generation_high);
+        }
+        // B §5.7: the header learns the last generation of the backup; the trailer
+        // goes (a file already prepared by an earlier attempt keeps its zeros).
+        header->current_full.generation_high = options_->generation_high;
+        const auto encoded = header->encode();
+        file.write_at(0, encoded);
+        file.write_at(page_size_, encoded);
+        if (size >= stream_size) {
+            const std::vector<std::byte> zeros(page_size_);
+            file.write_at(stream_size - page_size_, zeros);
+        }
+        file.sync();
+        file.close();
+        map_.emplace(entry.logged_path, path);
+    }
+
+    void copy_backup_logs() {
+        const auto target = settings_in(options_->log_path);
+        std::vector<std::byte> buffer(std::size_t{1} << 20);
+        for (auto generation = options_->generation_low; generation <= options_->generation_high;
+             ++generation) {
+            const auto source =
+                options_->backup_log_path / log_file_name(options_->base_name, generation);
+            const auto destination = target.numbered_path(generation);
+            if (std::ranges::find(same_directory_logs_, generation) != same_directory_logs_.end()) {
+                // The log directory holds this generation already: the same file (one
+                // directory for both), or one the backup's copy replaces.
+                if (storage_->exists(source) && same_file(source, destination)) {
+                    report(log_file_size_, source.string());
+                    continue;
+                }
+            }
+            copy_log(source, destination, buffer);
+            report(log_file_size_, source.string());
+        }
+        storage_->sync_directory(options_->log_path);
+    }
+
+    [[nodiscard]] bool same_file(const std::filesystem::path& left,
+                                 const std::filesystem::path& right) const {
+        const auto normal = [](const std::filesystem::path& path) {
+            return std::filesystem::absolute(path).lexically_normal();
+        };
+        return normal(left) == normal(right);
+    }
+
+    void copy_log(const std::filesystem::path& source, const std::filesystem::path& destination,
+                  std::vector<std::byte>& buffer) {
+        auto in = storage_->open(source, open_mode::read_only);
+        const auto temporary =
+            destination.parent_path() / (destination.filename().string() + ".hotbackup-restore");
+        if (storage_->exists(temporary)) {
+            storage_->remove(temporary);
+        }
+        auto out = storage_->open(temporary, open_mode::create);
+        for (std::uint64_t offset = 0;;) {
+            const auto count = in.read_at(offset, buffer);
+            if (count == 0) {
+                break;
+            }
+            out.write_at(offset, std::span<const std::byte>{buffer}.first(count));
+            offset += count;
+        }
+        out.sync();
+        out.close();
+        storage_->rename(temporary, destination);
+    }
+
+    void replay(log_generation last) {
+        const auto settings = settings_in(options_->log_path);
+        const auto checkpoint_path =
+            options_->checkpoint_path / checkpoint_file_name(options_->base_name);
+        // B §5.9: redo starts at generation_low, whatever checkpoint was there.
+        write_checkpoint(*storage_, checkpoint_path,
+                         checkpoint_state{.sequence = 1,
+                                          .generation = options_->generation_low,
+                                          .offset = 0,
+                                          .log_signature = log_signature_});
+        storage_->sync_directory(options_->checkpoint_path);
+        auto& options = report_.options;
+        options.system_path = options_->checkpoint_path;
+        options.log_path = options_->log_path;
+        options.base_name = options_->base_name;
+        options.page_size = page_size_;
+        options.log_file_size = log_file_size_;
+        options.checkpoint_depth = std::max(options.checkpoint_depth, log_file_size_);
+        soft_recovery<Storage> recovery{*storage_, options, settings, checkpoint_path};
+        recovery.map_databases(
+            [this](const std::string& logged) -> std::optional<std::filesystem::path> {
+                const auto found = map_.find(logged);
+                if (found == map_.end()) {
+                    return std::nullopt;
+                }
+                return found->second;
+            });
+        std::optional<recovery_result> result;
+        try {
+            result = recovery.run();
+        } catch (const backup_error& error) {
+            if (error.value() != errc::log_file_corrupt) {
+                throw;
+            }
+            const auto generation = error.context().generation.value_or(0);
+            throw backup_error(generation <= options_->generation_high
+                                   ? errc::log_corrupt_during_hard_restore
+                                   : errc::log_corrupt_during_hard_recovery,
+                               error.context(), error.what());
+        }
+        if (!result || result->current.generation < last) {
+            throw backup_error(errc::missing_restore_log_files,
+                               error_context{.file = options_->log_path.string()},
+                               "replay ended before generation " + std::to_string(last));
+        }
+        report_.replayed_records = result->replayed_records;
+        close_replayed_log(*storage_, settings, *result, checkpoint_path);
+        for (const auto& [logged, path] : map_) {
+            record_restored_backup(*storage_, path, page_size_, backup_slot::full);
+        }
+    }
+
+    void report(std::uint64_t bytes, const std::string& file) {
+        done_ = std::min(total_, done_ + bytes);
+        if (options_->progress) {
+            options_->progress(
+                progress_report{.bytes_done = done_, .bytes_total = total_, .current_file = file});
+        }
+    }
+
+    Storage* storage_;
+    const external_restore_options* options_;
+    external_restore_report report_{};
+    signature log_signature_{};
+    std::uint32_t page_size_ = 0;
+    std::uint64_t log_file_size_ = 0;
+    std::uint64_t high_created_ = 0;
+    std::vector<log_generation> same_directory_logs_;
+    std::map<std::string, std::filesystem::path> map_;
+    std::uint64_t total_ = 0;
+    std::uint64_t done_ = 0;
+};
+
+}  // namespace detail
+
+/// Restores in place, as ESE's JetExternalRestore; see the header comment.
+/// Returns the options to open the restored instance with.
+template <storage Storage>
+external_restore_report external_restore(Storage& storage,
+                                         const external_restore_options& options) {
+    return detail::external_restorer<Storage>{storage, options}.run();
+}
+
+}  // namespace hotbackup::inline v1
