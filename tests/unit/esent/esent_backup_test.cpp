@@ -1,0 +1,1125 @@
+// The ESE-compatible backup API (esent.hpp), driven only through the Jet* calls:
+// every code Microsoft documents for JetBeginExternalBackup(Instance) and
+// JetEndExternalBackupInstance(2) (the seeds), the state machine of
+// ese-reference.md B §3.7, the buffer and multi-string rules of Part A §9–§10, the
+// modes of B §1 item 6, and the transaction calls. Each test asserts exact JET_ERR
+// numbers.
+//
+// The Jet* registry is process-global: every test terminates each instance it made
+// (instance_guard), also when a REQUIRE fails, so the mode resets between tests.
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <hotbackup/esent.hpp>
+#include <hotbackup/storage/faulty_storage.hpp>
+#include <hotbackup/storage/memory_storage.hpp>
+#include <hotbackup/storage/posix_storage.hpp>
+#include <iterator>
+#include <memory>
+#include <new>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/catch.hpp"
+#include "support/esent_fixture.hpp"
+#include "support/storage_fixture.hpp"
+
+namespace {
+
+using namespace hotbackup::test::jet;  // NOLINT(google-build-using-namespace): the fixture
+namespace fs = std::filesystem;
+using hotbackup::any_storage;
+using hotbackup::faulty_storage;
+using hotbackup::memory_storage;
+using hotbackup::operation_kind;
+using hotbackup::storage_operation;
+using hotbackup::esent::create_instance_on;
+using hotbackup::esent::database_of;
+using hotbackup::esent::engine_of;
+using hotbackup::esent::transaction_of;
+using posix_fixture = hotbackup::test::storage_fixture<hotbackup::posix_storage>;
+
+/// A log-file predicate for faulty_storage: every write, open or sync of a log.
+bool is_log_write(const storage_operation& op) {
+    return op.path.string().find(".log") != std::string::npos &&
+           (op.kind == operation_kind::write || op.kind == operation_kind::open ||
+            op.kind == operation_kind::sync);
+}
+
+// ---- probes run from inside other calls ----
+
+/// What Begin and End return while JetTerm runs, seen from inside the storage
+/// operations JetTerm makes (a fail_when predicate that never fails). esent.hpp's
+/// term first refuses new backups and flushes the pages (BackupNotAllowedYet),
+/// then marks the instance terminating (TermInProgress).
+struct term_probe {
+    std::set<JET_ERR> begin;
+    std::set<JET_ERR> end;
+    JET_ERR term = 1;
+};
+
+term_probe probe_term() {
+    faulty_storage<memory_storage> storage;
+    instance_guard guard;  // after the storage: terminates first
+    auto instance = create_instance_on_storage(guard, any_storage::refer(storage), "/inst", "t");
+    REQUIRE(JetInit(&instance) == JET_errSuccess);
+    const auto sesid = begin_session(instance);
+    // Commits far below the checkpoint depth leave dirty pages for JetTerm to flush.
+    fill(sesid, create_database(sesid, "/inst/one.edb"), 30);
+    term_probe probe;
+    // Only JetTerm's own thread probes, and only from now on; the predicate runs
+    // under faulty_storage's rule lock, so the nested calls must do no storage I/O
+    // (they fail before any).
+    const auto term_thread = std::this_thread::get_id();
+    storage.fail_when([&](const storage_operation&) {
+        if (std::this_thread::get_id() == term_thread) {
+            probe.begin.insert(JetBeginExternalBackupInstance(instance, 0));
+            probe.end.insert(JetEndExternalBackupInstance(instance));
+        }
+        return false;
+    });
+    probe.term = JetTerm(instance);
+    storage.disarm();
+    return probe;
+}
+
+/// The instance JetRestoreInstance restores into, and what Begin and End returned
+/// from the restore's status callback.
+JET_INSTANCE restore_target = 0;
+std::vector<JET_ERR> restore_begin_codes;
+std::vector<JET_ERR> restore_end_codes;
+
+JET_ERR restore_status(JET_SESID /*sesid*/, JET_SNP /*snp*/, JET_SNT /*snt*/, void* /*pv*/) {
+    restore_begin_codes.push_back(JetBeginExternalBackupInstance(restore_target, 0));
+    restore_end_codes.push_back(JetEndExternalBackupInstance(restore_target));
+    return JET_errSuccess;
+}
+
+/// Backs an instance up with JetBackupInstance, restores it with JetRestoreInstance
+/// into a second, created instance whose status callback probes Begin and End,
+/// then opens the restored database and checks a key.
+void probe_restore(const fs::path& root) {
+    instance_guard guard;
+    const auto first = start_populated(guard, root / "first", "first");
+    put(first.sesid, first.dbid, "restored-key", "restored-value");
+    const auto backup = (root / "backup").string();
+    REQUIRE(JetBackupInstance(first.instance, backup.c_str(), 0, nullptr) == JET_errSuccess);
+    REQUIRE(JetTerm(first.instance) == JET_errSuccess);
+
+    auto second = create_instance(guard, root / "second", "second");
+    restore_target = second;
+    restore_begin_codes.clear();
+    restore_end_codes.clear();
+    const auto destination = root / "restored";
+    REQUIRE(JetRestoreInstance(second, backup.c_str(), destination.string().c_str(),
+                               &restore_status) == JET_errSuccess);
+
+    REQUIRE(JetInit(&second) == JET_errSuccess);
+    const auto sesid = begin_session(second);
+    const auto restored = (destination / "one.edb").string();
+    REQUIRE(JetAttachDatabase(sesid, restored.c_str(), 0) == JET_errSuccess);
+    auto& engine = engine_of(second);
+    std::optional<hotbackup::database_id> id;
+    for (const auto& info : engine.attached_databases()) {
+        if (info.path == fs::path{restored}) {
+            id = info.id;
+        }
+    }
+    REQUIRE(id.has_value());
+    CHECK(engine.begin_transaction().get(*id, "restored-key") == "restored-value");
+}
+
+/// memory_storage whose open() throws std::bad_alloc while `fail_open` is set: an
+/// allocation failure inside the engine, which esent.hpp must turn into
+/// JET_errOutOfMemory.
+class out_of_memory_storage {
+  public:
+    using file = memory_storage::file;
+
+    bool fail_open = false;
+
+    [[nodiscard]] file open(const fs::path& path, hotbackup::open_mode mode) {
+        if (fail_open) {
+            throw std::bad_alloc{};
+        }
+        return inner_.open(path, mode);
+    }
+    [[nodiscard]] bool exists(const fs::path& path) { return inner_.exists(path); }
+    [[nodiscard]] std::vector<hotbackup::directory_entry> list(const fs::path& directory) {
+        return inner_.list(directory);
+    }
+    void create_directories(const fs::path& directory) { inner_.create_directories(directory); }
+    void rename(const fs::path& from, const fs::path& to) { inner_.rename(from, to); }
+    void remove(const fs::path& path) { inner_.remove(path); }
+    void sync_directory(const fs::path& directory) { inner_.sync_directory(directory); }
+    [[nodiscard]] const void* identity() const noexcept { return inner_.identity(); }
+
+  private:
+    memory_storage inner_;
+};
+static_assert(hotbackup::storage<out_of_memory_storage>);
+
+}  // namespace
+
+// ---- 1. JetBeginExternalBackupInstance: every documented code ----
+
+TEST_CASE("esent: JetBeginExternalBackup returns every documented code", "[esent]") {
+    posix_fixture fixture;
+
+    SECTION("Success: full, and incremental after a truncated full backup") {
+        instance_guard guard;
+        const auto made = start_populated(guard, fixture.root / "a", "a");
+        REQUIRE(JetBeginExternalBackupInstance(made.instance, 0) == JET_errSuccess);
+        CHECK(JetEndExternalBackupInstance2(made.instance, JET_bitBackupEndAbort) ==
+              JET_errSuccess);
+        full_backup(made.instance, true);
+        CHECK(JetBeginExternalBackupInstance(made.instance, JET_bitBackupIncremental) ==
+              JET_errSuccess);
+        CHECK(JetEndExternalBackupInstance2(made.instance, JET_bitBackupEndAbort) ==
+              JET_errSuccess);
+    }
+
+    SECTION("BackupInProgress: a second Begin, of either kind") {
+        instance_guard guard;
+        const auto made = start_populated(guard, fixture.root / "a", "a");
+        full_backup(made.instance, true);
+        REQUIRE(JetBeginExternalBackupInstance(made.instance, 0) == JET_errSuccess);
+        CHECK(JetBeginExternalBackupInstance(made.instance, 0) == JET_errBackupInProgress);
+        CHECK(JetBeginExternalBackupInstance(made.instance, JET_bitBackupIncremental) ==
+              JET_errBackupInProgress);
+        // The failed Begin did not cancel the running session (B §1.1).
+        CHECK(attach_info(made.instance).size() == 1);
+        CHECK(JetEndExternalBackupInstance(made.instance) == JET_errSuccess);
+    }
+
+    SECTION("BackupNotAllowedYet and TermInProgress: while JetTerm runs") {
+        const auto probe = probe_term();
+        CHECK(probe.term == JET_errSuccess);
+        CHECK(probe.begin.count(JET_errBackupNotAllowedYet) == 1);
+        CHECK(probe.begin.count(JET_errTermInProgress) == 1);
+        // No Begin succeeded while the instance went down.
+        CHECK(probe.begin.count(JET_errSuccess) == 0);
+    }
+
+    SECTION("CheckpointCorrupt: a full Begin reads a garbled checkpoint file") {
+        instance_guard guard;
+        const auto made = start_populated(guard, fixture.root / "a", "a");
+        const auto checkpoint = fixture.root / "a" / "sys" / "edb.chk";
+        const auto size = fs::file_size(checkpoint);
+        REQUIRE(size > 0);
+        {
+            std::ofstream out{checkpoint, std::ios::binary | std::ios::trunc};
+            const std::string garbage(static_cast<std::size_t>(size), '\xA5');
+            out.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+        }
+        CHECK(JetBeginExternalBackupInstance(made.instance, 0) == JET_errCheckpointCorrupt);
+        // No session was left behind.
+        CHECK(JetEndExternalBackupInstance(made.instance) == JET_errNoBackup);
+    }
+
+    SECTION("CheckpointFileNotFound: the checkpoint file is gone") {
+        instance_guard guard;
+        const auto made = start_populated(guard, fixture.root / "a", "a");
+        REQUIRE(fs::remove(fixture.root / "a" / "sys" / "edb.chk"));
+        CHECK(JetBeginExternalBackupInstance(made.instance, 0) == JET_errCheckpointFileNotFound);
+        CHECK(JetEndExternalBackupInstance(made.instance) == JET_errNoBackup);
+    }
+
+    SECTION("ClientRequestToStopJetService: after JetStopServiceInstance") {
+        instance_guard guard;
+        const auto made = start_populated(guard, fixture.root / "a", "a");
+        REQUIRE(JetStopServiceInstance(made.instance) == JET_errSuccess);
+        CHECK(JetBeginExternalBackupInstance(made.instance, 0) ==
+              JET_errClientRequestToStopJetService);
+        CHECK(JetBeginExternalBackupInstance(made.instance, JET_bitBackupIncremental) ==
+              JET_errClientRequestToStopJetService);
+    }
+
+    SECTION("LogWriteFail, then InstanceUnavailable: an incremental Begin rolls the log") {
+        faulty_storage<memory_storage> storage;
+        instance_guard guard;
+        auto instance =
+            create_instance_on_storage(guard, any_storage::refer(storage), "/inst", "f");
+        REQUIRE(JetInit(&instance) == JET_errSuccess);
+        const auto sesid = begin_session(instance);
+        fill(sesid, create_database(sesid, "/inst/one.edb"), 10);
+        full_backup(instance, true);
+        storage.fail_when(is_log_write);
+        CHECK(JetBeginExternalBackupInstance(instance, JET_bitBackupIncremental) ==
+              JET_errLogWriteFail);
+        storage.disarm();
+        // The instance is unavailable for good; no session exists.
+        CHECK(JetBeginExternalBackupInstance(instance, 0) == JET_errInstanceUnavailable);
+        CHECK(JetBeginExternalBackupInstance(instance, JET_bitBackupIncremental) ==
+              JET_errInstanceUnavailable);
+    }
+
+    SECTION("LogWriteFail from JET_bitForceNewLog, then InstanceUnavailable for Begin") {
+        faulty_storage<memory_storage> storage;
+        instance_guard guard;
+        auto instance =
+            create_instance_on_storage(guard, any_storage::refer(storage), "/inst", "f");
+        REQUIRE(JetInit(&instance) == JET_errSuccess);
+        const auto sesid = begin_session(instance);
+        fill(sesid, create_database(sesid, "/inst/one.edb"), 10);
+        storage.fail_when(is_log_write);
+        CHECK(JetCommitTransaction(sesid, JET_bitForceNewLog) == JET_errLogWriteFail);
+        storage.disarm();
+        CHECK(JetBeginExternalBackupInstance(instance, 0) == JET_errInstanceUnavailable);
+    }
+
+    SECTION("InvalidBackup: an incremental backup under circular logging") {
+        instance_guard guard;
+        auto instance = create_instance(guard, fixture.root / "a", "a");
+        REQUIRE(JetSetSystemParameter(&instance, 0, JET_paramCircularLog, 1, nullptr) ==
+                JET_errSuccess);
+        REQUIRE(JetInit(&instance) == JET_errSuccess);
+        const auto sesid = begin_session(instance);
+        fill(sesid, create_database(sesid, (fixture.root / "a" / "one.edb").string()), 5);
+        CHECK(JetBeginExternalBackupInstance(instance, JET_bitBackupIncremental) ==
+              JET_errInvalidBackup);
+        // A full backup is allowed; B §3.2 checks circular logging (step 6) before a
+        // running session (step 9).
+        REQUIRE(JetBeginExternalBackupInstance(instance, 0) == JET_errSuccess);
+        CHECK(JetBeginExternalBackupInstance(instance, JET_bitBackupIncremental) ==
+              JET_errInvalidBackup);
+        CHECK(JetEndExternalBackupInstance2(instance, JET_bitBackupEndAbort) == JET_errSuccess);
+    }
+
+    SECTION("InvalidGrbit: JET_bitBackupAtomic, JET_bitBackupSnapshot, unknown bits") {
+        instance_guard guard;
+        const auto made = start_populated(guard, fixture.root / "a", "a");
+        CHECK(JetBeginExternalBackupInstance(made.instance, JET_bitBackupAtomic) ==
+              JET_errInvalidGrbit);
+        CHECK(JetBeginExternalBackupInstance(made.instance, JET_bitBackupSnapshot) ==
+              JET_errInvalidGrbit);
+        CHECK(JetBeginExternalBackupInstance(made.instance,
+                                             JET_bitBackupIncremental | JET_bitBackupAtomic) ==
+              JET_errInvalidGrbit);
+        CHECK(JetBeginExternalBackupInstance(made.instance, 0x1000) == JET_errInvalidGrbit);
+        CHECK(JetEndExternalBackupInstance(made.instance) == JET_errNoBackup);
+    }
+
+    SECTION("LoggingDisabled: JET_paramRecovery off") {
+        instance_guard guard;
+        auto instance = create_instance(guard, fixture.root / "a", "a");
+        REQUIRE(JetSetSystemParameter(&instance, 0, JET_paramRecovery, 0, "off") == JET_errSuccess);
+        REQUIRE(JetInit(&instance) == JET_errSuccess);
+        CHECK(JetBeginExternalBackupInstance(instance, 0) == JET_errLoggingDisabled);
+        CHECK(JetBeginExternalBackupInstance(instance, JET_bitBackupIncremental) ==
+              JET_errLoggingDisabled);
+    }
+
+    SECTION("MissingFullBackup: no full backup, or only a copy (not truncated)") {
+        instance_guard guard;
+        const auto made = start_populated(guard, fixture.root / "a", "a");
+        CHECK(JetBeginExternalBackupInstance(made.instance, JET_bitBackupIncremental) ==
+              JET_errMissingFullBackup);
+        full_backup(made.instance, false);  // a copy backup does not count (B §3.2 step 12)
+        CHECK(JetBeginExternalBackupInstance(made.instance, JET_bitBackupIncremental) ==
+              JET_errMissingFullBackup);
+        full_backup(made.instance, true);
+        CHECK(JetBeginExternalBackupInstance(made.instance, JET_bitBackupIncremental) ==
+              JET_errSuccess);
+        CHECK(JetEndExternalBackupInstance(made.instance) == JET_errSuccess);
+    }
+
+    SECTION("NotInitialized: created, not initialized") {
+        instance_guard guard;
+        const auto instance = create_instance(guard, fixture.root / "a", "a");
+        CHECK(JetBeginExternalBackupInstance(instance, 0) == JET_errNotInitialized);
+        CHECK(JetBeginExternalBackupInstance(instance, JET_bitBackupIncremental) ==
+              JET_errNotInitialized);
+    }
+
+    SECTION("OutOfMemory: an allocation fails while Begin reads the checkpoint") {
+        out_of_memory_storage storage;
+        instance_guard guard;
+        auto instance =
+            create_instance_on_storage(guard, any_storage::refer(storage), "/inst", "m");
+        REQUIRE(JetInit(&instance) == JET_errSuccess);
+        const auto sesid = begin_session(instance);
+        fill(sesid, create_database(sesid, "/inst/one.edb"), 5);
+        storage.fail_open = true;
+        CHECK(JetBeginExternalBackupInstance(instance, 0) == JET_errOutOfMemory);
+        storage.fail_open = false;
+        // No session was left behind, and the next Begin works.
+        CHECK(JetEndExternalBackupInstance(instance) == JET_errNoBackup);
+        CHECK(JetBeginExternalBackupInstance(instance, 0) == JET_errSuccess);
+        CHECK(JetEndExternalBackupInstance2(instance, JET_bitBackupEndAbort) == JET_errSuccess);
+    }
+
+    SECTION("RestoreInProgress: from JetRestoreInstance's status callback") {
+        probe_restore(fixture.root);
+        REQUIRE_FALSE(restore_begin_codes.empty());
+        for (const auto code : restore_begin_codes) {
+            CHECK(code == JET_errRestoreInProgress);
+        }
+    }
+
+    SECTION("RunningInMultiInstanceMode: the legacy call after JetCreateInstance") {
+        instance_guard guard;
+        const auto made = start_populated(guard, fixture.root / "a", "a");
+        CHECK(JetBeginExternalBackup(0) == JET_errRunningInMultiInstanceMode);
+        CHECK(JetBeginExternalBackup(JET_bitBackupIncremental) ==
+              JET_errRunningInMultiInstanceMode);
+        CHECK(JetEndExternalBackupInstance(made.instance) == JET_errNoBackup);
+    }
+}
+
+// ---- 2. JetEndExternalBackupInstance(2): every documented code ----
+
+TEST_CASE("esent: JetEndExternalBackupInstance returns every documented code", "[esent]") {
+    posix_fixture fixture;
+
+    SECTION("Success: a complete backup, and an aborted one") {
+        instance_guard guard;
+        const auto made = start_populated(guard, fixture.root / "a", "a");
+        full_backup(made.instance, true);  // ends with End == Success
+        REQUIRE(JetBeginExternalBackupInstance(made.instance, 0) == JET_errSuccess);
+        CHECK(JetEndExternalBackupInstance2(made.instance, JET_bitBackupEndAbort) ==
+              JET_errSuccess);
+        REQUIRE(JetBeginExternalBackupInstance(made.instance, 0) == JET_errSuccess);
+        (void)log_info(made.instance);
+        CHECK(JetEndExternalBackupInstance2(made.instance,
+                                            JET_bitBackupEndNormal | JET_bitBackupTruncateDone) ==
+              JET_errSuccess);
+        CHECK(JetEndExternalBackupInstance(made.instance) == JET_errNoBackup);
+    }
+
+    // The seeds document BackupAbortByServer (after JetStopBackup) and
+    // BackupAbortByCaller (ended before the log phase) for End; esent.hpp returns
+    // JET_errSuccess in both cases by design, as ESE's engine does (Part A §2).
+    SECTION("BackupAbortByServer case: End after JetStopBackupInstance is Success") {
+        instance_guard guard;
+        const auto made = start_populated(guard, fixture.root / "a", "a");
+        REQUIRE(JetBeginExternalBackupInstance(made.instance, 0) == JET_errSuccess);
+        REQUIRE(JetStopBackupInstance(made.instance) == JET_errSuccess);
+        CHECK(JetEndExternalBackupInstance(made.instance) == JET_errSuccess);
+        CHECK(JetEndExternalBackupInstance(made.instance) == JET_errNoBackup);
+    }
+
+    SECTION("BackupAbortByCaller case: End before JetGetLogInfo is Success") {
+        instance_guard guard;
+        const auto made = start_populated(guard, fixture.root / "a", "a");
+        REQUIRE(JetBeginExternalBackupInstance(made.instance, 0) == JET_errSuccess);
+        for (const auto& database : attach_info(made.instance)) {
+            (void)copy_file(made.instance, database);
+        }
+        CHECK(JetEndExternalBackupInstance(made.instance) == JET_errSuccess);
+        // Treated as an abort: nothing was recorded in the header.
+        CHECK(JetBeginExternalBackupInstance(made.instance, JET_bitBackupIncremental) ==
+              JET_errMissingFullBackup);
+    }
+
+    SECTION("ClientRequestToStopJetService: after JetStopServiceInstance") {
+        instance_guard guard;
+        const auto made = start_populated(guard, fixture.root / "a", "a");
+        REQUIRE(JetBeginExternalBackupInstance(made.instance, 0) == JET_errSuccess);
+        REQUIRE(JetStopServiceInstance(made.instance) == JET_errSuccess);
+        CHECK(JetEndExternalBackupInstance(made.instance) == JET_errClientRequestToStopJetService);
+        CHECK(JetEndExternalBackupInstance2(made.instance, JET_bitBackupEndAbort) ==
+              JET_errClientRequestToStopJetService);
+        // Only JetTerm can clean the session up now (B §1.11).
+        CHECK(JetTerm(made.instance) == JET_errSuccess);
+    }
+
+    SECTION("InstanceUnavailable: after a log write failed") {
+        faulty_storage<memory_storage> storage;
+        instance_guard guard;
+        auto instance =
+            create_instance_on_storage(guard, any_storage::refer(storage), "/inst", "f");
+        REQUIRE(JetInit(&instance) == JET_errSuccess);
+        const auto sesid = begin_session(instance);
+        fill(sesid, create_database(sesid, "/inst/one.edb"), 10);
+        REQUIRE(JetBeginExternalBackupInstance(instance, 0) == JET_errSuccess);
+        storage.fail_when(is_log_write);
+        CHECK(JetCommitTransaction(sesid, JET_bitForceNewLog) == JET_errLogWriteFail);
+        storage.disarm();
+        CHECK(JetEndExternalBackupInstance(instance) == JET_errInstanceUnavailable);
+        CHECK(JetEndExternalBackupInstance2(instance, JET_bitBackupEndAbort) ==
+              JET_errInstanceUnavailable);
+    }
+
+    SECTION("NoBackup: no session") {
+        instance_guard guard;
+        const auto made = start_populated(guard, fixture.root / "a", "a");
+        CHECK(JetEndExternalBackupInstance(made.instance) == JET_errNoBackup);
+        CHECK(JetEndExternalBackupInstance2(made.instance, JET_bitBackupEndAbort) ==
+              JET_errNoBackup);
+    }
+
+    SECTION("NotInitialized: created, not initialized") {
+        instance_guard guard;
+        const auto instance = create_instance(guard, fixture.root / "a", "a");
+        CHECK(JetEndExternalBackupInstance(instance) == JET_errNotInitialized);
+        CHECK(JetEndExternalBackupInstance2(instance, JET_bitBackupEndAbort) ==
+              JET_errNotInitialized);
+    }
+
+    SECTION("RestoreInProgress: from JetRestoreInstance's status callback") {
+        probe_restore(fixture.root);
+        REQUIRE_FALSE(restore_end_codes.empty());
+        for (const auto code : restore_end_codes) {
+            CHECK(code == JET_errRestoreInProgress);
+        }
+    }
+
+    SECTION("RunningInMultiInstanceMode: the legacy call after JetCreateInstance") {
+        instance_guard guard;
+        const auto made = start_populated(guard, fixture.root / "a", "a");
+        REQUIRE(JetBeginExternalBackupInstance(made.instance, 0) == JET_errSuccess);
+        CHECK(JetEndExternalBackup() == JET_errRunningInMultiInstanceMode);
+        CHECK(JetEndExternalBackupInstance2(made.instance, JET_bitBackupEndAbort) ==
+              JET_errSuccess);
+    }
+
+    SECTION("TermInProgress: while JetTerm runs") {
+        const auto probe = probe_term();
+        CHECK(probe.term == JET_errSuccess);
+        CHECK(probe.end.count(JET_errTermInProgress) == 1);
+        // Before the instance is marked terminating there is simply no session.
+        CHECK(probe.end.count(JET_errNoBackup) == 1);
+        CHECK(probe.end.size() == 2);
+    }
+
+    SECTION("InvalidParameter: End2 with neither or both of Normal and Abort") {
+        instance_guard guard;
+        const auto made = start_populated(guard, fixture.root / "a", "a");
+        CHECK(JetEndExternalBackupInstance2(made.instance, 0) == JET_errInvalidParameter);
+        REQUIRE(JetBeginExternalBackupInstance(made.instance, 0) == JET_errSuccess);
+        CHECK(JetEndExternalBackupInstance2(made.instance, 0) == JET_errInvalidParameter);
+        CHECK(JetEndExternalBackupInstance2(made.instance, JET_bitBackupTruncateDone) ==
+              JET_errInvalidParameter);
+        CHECK(JetEndExternalBackupInstance2(made.instance,
+                                            JET_bitBackupEndNormal | JET_bitBackupEndAbort) ==
+              JET_errInvalidParameter);
+        // The session survived the bad grbits.
+        CHECK(attach_info(made.instance).size() == 1);
+        CHECK(JetEndExternalBackupInstance2(made.instance, JET_bitBackupEndAbort) ==
+              JET_errSuccess);
+    }
+}
+
+// ---- 3. The state machine of B §3.7 ----
+
+TEST_CASE("esent: out-of-order backup calls follow B 3.7", "[esent]") {
+    posix_fixture fixture;
+    instance_guard guard;
+    const auto made = start_populated(guard, fixture.root / "a", "a");
+    const auto instance = made.instance;
+    const auto log_name = (fixture.root / "a" / "log" / "edb00000001.log").string();
+    const page_buffer buffer{16};
+    unsigned long count = 0;
+    unsigned long size = 0;
+    JET_HANDLE handle = 0;
+
+    SECTION("NoBackup: every call but Begin and StopBackup without a session") {
+        std::vector<char> names(1024);
+        JET_LOGINFO info{sizeof(JET_LOGINFO), 0, 0, {}};
+        CHECK(JetGetAttachInfoInstance(instance, names.data(), 1024, &size) == JET_errNoBackup);
+        CHECK(JetOpenFileInstance(instance, made.database.c_str(), &handle, nullptr, nullptr) ==
+              JET_errNoBackup);
+        CHECK(JetReadFileInstance(instance, 1, buffer.data(), buffer.size(), &count) ==
+              JET_errNoBackup);
+        CHECK(JetCloseFileInstance(instance, 1) == JET_errNoBackup);
+        CHECK(JetGetLogInfoInstance(instance, names.data(), 1024, &size) == JET_errNoBackup);
+        CHECK(JetGetLogInfoInstance2(instance, names.data(), 1024, &size, &info) ==
+              JET_errNoBackup);
+        CHECK(JetGetTruncateLogInfoInstance(instance, names.data(), 1024, &size) ==
+              JET_errNoBackup);
+        CHECK(JetTruncateLogInstance(instance) == JET_errNoBackup);
+        CHECK(JetEndExternalBackupInstance(instance) == JET_errNoBackup);
+        CHECK(JetEndExternalBackupInstance2(instance, JET_bitBackupEndAbort) == JET_errNoBackup);
+        CHECK(JetStopBackupInstance(instance) == JET_errSuccess);
+    }
+
+    SECTION("BackupInProgress: Begin twice") {
+        REQUIRE(JetBeginExternalBackupInstance(instance, 0) == JET_errSuccess);
+        CHECK(JetBeginExternalBackupInstance(instance, 0) == JET_errBackupInProgress);
+        CHECK(JetEndExternalBackupInstance2(instance, JET_bitBackupEndAbort) == JET_errSuccess);
+    }
+
+    SECTION("GetAttachInfo during an incremental backup: InvalidBackupSequence, kept") {
+        full_backup(instance, true);
+        REQUIRE(JetBeginExternalBackupInstance(instance, JET_bitBackupIncremental) ==
+                JET_errSuccess);
+        CHECK(JetGetAttachInfoInstance(instance, nullptr, 0, &size) ==
+              JET_errInvalidBackupSequence);
+        const auto logs = log_info(instance);
+        REQUIRE_FALSE(logs.empty());
+        for (const auto& log : logs) {
+            (void)copy_file(instance, log);
+        }
+        CHECK(JetTruncateLogInstance(instance) == JET_errSuccess);
+        CHECK(JetEndExternalBackupInstance(instance) == JET_errSuccess);
+    }
+
+    SECTION("OpenFile(database) during an incremental backup: cancelled") {
+        full_backup(instance, true);
+        REQUIRE(JetBeginExternalBackupInstance(instance, JET_bitBackupIncremental) ==
+                JET_errSuccess);
+        CHECK(JetOpenFileInstance(instance, made.database.c_str(), &handle, nullptr, nullptr) ==
+              JET_errInvalidBackupSequence);
+        CHECK(JetEndExternalBackupInstance(instance) == JET_errNoBackup);
+    }
+
+    SECTION("OpenFile(database) after GetLogInfo: cancelled") {
+        REQUIRE(JetBeginExternalBackupInstance(instance, 0) == JET_errSuccess);
+        (void)log_info(instance);
+        CHECK(JetOpenFileInstance(instance, made.database.c_str(), &handle, nullptr, nullptr) ==
+              JET_errInvalidBackupSequence);
+        CHECK(JetEndExternalBackupInstance(instance) == JET_errNoBackup);
+    }
+
+    SECTION("OpenFile(log) before the log phase: DatabaseNotFound, kept") {
+        REQUIRE(JetBeginExternalBackupInstance(instance, 0) == JET_errSuccess);
+        CHECK(JetOpenFileInstance(instance, log_name.c_str(), &handle, nullptr, nullptr) ==
+              JET_errDatabaseNotFound);
+        CHECK(attach_info(instance) == std::vector<std::string>{made.database});
+        (void)copy_file(instance, made.database);
+        CHECK(JetEndExternalBackupInstance(instance) == JET_errSuccess);
+    }
+
+    SECTION("OpenFile while a handle is open: OutOfMemory") {
+        REQUIRE(JetBeginExternalBackupInstance(instance, 0) == JET_errSuccess);
+        handle = open_file(instance, made.database);
+        JET_HANDLE second = 0;
+        CHECK(JetOpenFileInstance(instance, made.database.c_str(), &second, nullptr, nullptr) ==
+              JET_errOutOfMemory);
+        // The first handle still reads.
+        CHECK_FALSE(read_to_end(instance, handle).empty());
+        CHECK(JetCloseFileInstance(instance, handle) == JET_errSuccess);
+        CHECK(JetEndExternalBackupInstance2(instance, JET_bitBackupEndAbort) == JET_errSuccess);
+    }
+
+    SECTION("GetLogInfo, GetTruncateLogInfo, TruncateLog with a handle open") {
+        REQUIRE(JetBeginExternalBackupInstance(instance, 0) == JET_errSuccess);
+        handle = open_file(instance, made.database);
+        CHECK(JetGetLogInfoInstance(instance, nullptr, 0, &size) == JET_errInvalidBackupSequence);
+        CHECK(JetGetTruncateLogInfoInstance(instance, nullptr, 0, &size) ==
+              JET_errInvalidBackupSequence);
+        CHECK(JetTruncateLogInstance(instance) == JET_errInvalidBackupSequence);
+        CHECK(JetCloseFileInstance(instance, handle) == JET_errSuccess);
+        // In the log phase, with a log open, likewise.
+        const auto logs = log_info(instance);
+        REQUIRE_FALSE(logs.empty());
+        handle = open_file(instance, logs.front());
+        CHECK(JetGetLogInfoInstance(instance, nullptr, 0, &size) == JET_errInvalidBackupSequence);
+        CHECK(JetTruncateLogInstance(instance) == JET_errInvalidBackupSequence);
+        CHECK(JetCloseFileInstance(instance, handle) == JET_errSuccess);
+        CHECK(JetEndExternalBackupInstance(instance) == JET_errSuccess);
+    }
+
+    SECTION("TruncateLog before GetLogInfo: InvalidBackupSequence") {
+        REQUIRE(JetBeginExternalBackupInstance(instance, 0) == JET_errSuccess);
+        (void)copy_file(instance, made.database);
+        CHECK(JetTruncateLogInstance(instance) == JET_errInvalidBackupSequence);
+        CHECK(JetEndExternalBackupInstance2(instance, JET_bitBackupEndAbort) == JET_errSuccess);
+    }
+
+    SECTION("TruncateLog before every log was read: LogFileNotCopied, kept") {
+        REQUIRE(JetBeginExternalBackupInstance(instance, 0) == JET_errSuccess);
+        (void)copy_file(instance, made.database);
+        const auto logs = log_info(instance);
+        REQUIRE_FALSE(logs.empty());
+        CHECK(JetTruncateLogInstance(instance) == JET_errLogFileNotCopied);
+        // A log read only in part does not count either.
+        handle = open_file(instance, logs.front());
+        REQUIRE(JetReadFileInstance(instance, handle, buffer.data(), 2 * page_size, &count) ==
+                JET_errSuccess);
+        CHECK(count == 2 * page_size);
+        REQUIRE(JetCloseFileInstance(instance, handle) == JET_errSuccess);
+        CHECK(JetTruncateLogInstance(instance) == JET_errLogFileNotCopied);
+        for (const auto& log : logs) {
+            (void)copy_file(instance, log);
+        }
+        CHECK(JetTruncateLogInstance(instance) == JET_errSuccess);
+        CHECK(JetEndExternalBackupInstance(instance) == JET_errSuccess);
+        // Now a full backup is recorded: an incremental one may begin.
+        CHECK(JetBeginExternalBackupInstance(instance, JET_bitBackupIncremental) == JET_errSuccess);
+        CHECK(JetEndExternalBackupInstance2(instance, JET_bitBackupEndAbort) == JET_errSuccess);
+    }
+
+    SECTION("End(Normal) before GetLogInfo: Success, nothing recorded") {
+        REQUIRE(JetBeginExternalBackupInstance(instance, 0) == JET_errSuccess);
+        (void)copy_file(instance, made.database);
+        CHECK(JetEndExternalBackupInstance(instance) == JET_errSuccess);
+        CHECK(JetBeginExternalBackupInstance(instance, JET_bitBackupIncremental) ==
+              JET_errMissingFullBackup);
+    }
+
+    SECTION("after JetStopBackupInstance: BackupAbortByServer, CloseFile and End allowed") {
+        REQUIRE(JetBeginExternalBackupInstance(instance, 0) == JET_errSuccess);
+        handle = open_file(instance, made.database);
+        REQUIRE(JetReadFileInstance(instance, handle, buffer.data(), buffer.size(), &count) ==
+                JET_errSuccess);
+        REQUIRE(JetStopBackupInstance(instance) == JET_errSuccess);
+        JET_HANDLE second = 0;
+        CHECK(JetGetAttachInfoInstance(instance, nullptr, 0, &size) == JET_errBackupAbortByServer);
+        CHECK(JetOpenFileInstance(instance, made.database.c_str(), &second, nullptr, nullptr) ==
+              JET_errBackupAbortByServer);
+        CHECK(JetReadFileInstance(instance, handle, buffer.data(), buffer.size(), &count) ==
+              JET_errBackupAbortByServer);
+        CHECK(JetGetLogInfoInstance(instance, nullptr, 0, &size) == JET_errBackupAbortByServer);
+        CHECK(JetGetTruncateLogInfoInstance(instance, nullptr, 0, &size) ==
+              JET_errBackupAbortByServer);
+        CHECK(JetTruncateLogInstance(instance) == JET_errBackupAbortByServer);
+        // Not cancelled: the session is still there for CloseFile and End.
+        CHECK(JetCloseFileInstance(instance, handle) == JET_errSuccess);
+        CHECK(JetEndExternalBackupInstance(instance) == JET_errSuccess);
+        // The stop flag is cleared by the next Begin.
+        REQUIRE(JetBeginExternalBackupInstance(instance, 0) == JET_errSuccess);
+        CHECK(attach_info(instance).size() == 1);
+        CHECK(JetEndExternalBackupInstance2(instance, JET_bitBackupEndAbort) == JET_errSuccess);
+    }
+
+    SECTION("after JetStopServiceInstance: ClientRequestToStopJetService for every call") {
+        REQUIRE(JetBeginExternalBackupInstance(instance, 0) == JET_errSuccess);
+        handle = open_file(instance, made.database);
+        REQUIRE(JetStopServiceInstance(instance) == JET_errSuccess);
+        const auto stopped = JET_errClientRequestToStopJetService;
+        JET_LOGINFO info{sizeof(JET_LOGINFO), 0, 0, {}};
+        JET_HANDLE second = 0;
+        CHECK(JetBeginExternalBackupInstance(instance, 0) == stopped);
+        CHECK(JetGetAttachInfoInstance(instance, nullptr, 0, &size) == stopped);
+        CHECK(JetOpenFileInstance(instance, made.database.c_str(), &second, nullptr, nullptr) ==
+              stopped);
+        CHECK(JetReadFileInstance(instance, handle, buffer.data(), buffer.size(), &count) ==
+              stopped);
+        CHECK(JetCloseFileInstance(instance, handle) == stopped);
+        CHECK(JetGetLogInfoInstance(instance, nullptr, 0, &size) == stopped);
+        CHECK(JetGetLogInfoInstance2(instance, nullptr, 0, &size, &info) == stopped);
+        CHECK(JetGetTruncateLogInfoInstance(instance, nullptr, 0, &size) == stopped);
+        CHECK(JetTruncateLogInstance(instance) == stopped);
+        CHECK(JetEndExternalBackupInstance(instance) == stopped);
+        CHECK(JetEndExternalBackupInstance2(instance, JET_bitBackupEndAbort) == stopped);
+        // JetStopBackup does not enter the API (B §1.10); JetTerm cleans up.
+        CHECK(JetStopBackupInstance(instance) == JET_errSuccess);
+        CHECK(JetTerm(instance) == JET_errSuccess);
+    }
+
+    SECTION("JetTerm (abrupt) with a session ends it") {
+        REQUIRE(JetBeginExternalBackupInstance(instance, 0) == JET_errSuccess);
+        handle = open_file(instance, made.database);
+        CHECK(JetTerm(instance) == JET_errSuccess);
+        // The instance is gone; a new one on the same paths starts and backs up.
+        auto again = start_instance(guard, fixture.root / "a", "again");
+        REQUIRE(JetBeginExternalBackupInstance(again, 0) == JET_errSuccess);
+        CHECK(JetEndExternalBackupInstance2(again, JET_bitBackupEndAbort) == JET_errSuccess);
+    }
+
+    SECTION("JetTerm2(JET_bitTermComplete) with a session: BackupInProgress") {
+        REQUIRE(JetBeginExternalBackupInstance(instance, 0) == JET_errSuccess);
+        CHECK(JetTerm2(instance, JET_bitTermComplete) == JET_errBackupInProgress);
+        CHECK(JetTerm2(instance, 0) == JET_errBackupInProgress);
+        // Nothing changed: the backup goes on and ends, then the instance terminates.
+        CHECK(attach_info(instance).size() == 1);
+        CHECK(JetEndExternalBackupInstance2(instance, JET_bitBackupEndAbort) == JET_errSuccess);
+        CHECK(JetTerm2(instance, JET_bitTermComplete) == JET_errSuccess);
+    }
+
+    SECTION("JetAttachDatabase / JetDetachDatabase during a session: BackupInProgress") {
+        const auto two = (fixture.root / "a" / "two.edb").string();
+        (void)create_database(made.sesid, two);
+        REQUIRE(JetDetachDatabase(made.sesid, two.c_str()) == JET_errSuccess);
+        REQUIRE(JetBeginExternalBackupInstance(instance, 0) == JET_errSuccess);
+        CHECK(JetAttachDatabase(made.sesid, two.c_str(), 0) == JET_errBackupInProgress);
+        CHECK(JetDetachDatabase(made.sesid, made.database.c_str()) == JET_errBackupInProgress);
+        CHECK(JetEndExternalBackupInstance2(instance, JET_bitBackupEndAbort) == JET_errSuccess);
+        CHECK(JetAttachDatabase(made.sesid, two.c_str(), 0) == JET_errSuccess);
+    }
+
+    SECTION("JetCreateDatabase during a session works") {
+        REQUIRE(JetBeginExternalBackupInstance(instance, 0) == JET_errSuccess);
+        const auto three = (fixture.root / "a" / "three.edb").string();
+        JET_DBID dbid = JET_dbidNil;
+        CHECK(JetCreateDatabase(made.sesid, three.c_str(), nullptr, &dbid, 0) == JET_errSuccess);
+        put(made.sesid, dbid, "new", "value");
+        // The backup lists the databases attached when it began.
+        CHECK(attach_info(instance) == std::vector<std::string>{made.database});
+        CHECK(JetEndExternalBackupInstance2(instance, JET_bitBackupEndAbort) == JET_errSuccess);
+    }
+}
+
+// ---- 4. JetReadFileInstance's buffer rules (Part A §9) ----
+
+TEST_CASE("esent: JetReadFileInstance checks its buffer as Part A 9 says", "[esent]") {
+    posix_fixture fixture;
+    instance_guard guard;
+    const auto made = start_populated(guard, fixture.root / "a", "a");
+    const auto instance = made.instance;
+    fill(made.sesid, made.dbid, 40, "more");  // a database of several pages
+    REQUIRE(JetBeginExternalBackupInstance(instance, 0) == JET_errSuccess);
+    const page_buffer buffer{16};
+    unsigned long count = 12345;
+    std::uint64_t size = 0;
+    auto handle = open_file(instance, made.database, &size);
+    REQUIRE(size % page_size == 0);
+    REQUIRE(size >= 4 * page_size);
+
+    SECTION("unaligned pv, cb not a page multiple, cb 0, wrong handle: InvalidParameter") {
+        CHECK(JetReadFileInstance(instance, handle, buffer.data() + 512, 4 * page_size, &count) ==
+              JET_errInvalidParameter);
+        CHECK(JetReadFileInstance(instance, handle, nullptr, 4 * page_size, &count) ==
+              JET_errInvalidParameter);
+        CHECK(JetReadFileInstance(instance, handle, buffer.data(), 3 * page_size + 512, &count) ==
+              JET_errInvalidParameter);
+        CHECK(JetReadFileInstance(instance, handle, buffer.data(), 0, &count) ==
+              JET_errInvalidParameter);
+        CHECK(JetReadFileInstance(instance, handle + 1, buffer.data(), 4 * page_size, &count) ==
+              JET_errInvalidParameter);
+        // None of them moved the stream: the whole stream is still to come.
+        CHECK(read_to_end(instance, handle).size() == size);
+        // A closed handle is wrong too.
+        REQUIRE(JetCloseFileInstance(instance, handle) == JET_errSuccess);
+        CHECK(JetReadFileInstance(instance, handle, buffer.data(), 4 * page_size, &count) ==
+              JET_errInvalidParameter);
+        CHECK(JetCloseFileInstance(instance, handle) == JET_errInvalidParameter);
+    }
+
+    SECTION("a database's first read needs 3 pages; end of file is Success with 0 bytes") {
+        CHECK(JetReadFileInstance(instance, handle, buffer.data(), 2 * page_size, &count) ==
+              JET_errInvalidParameter);
+        CHECK(JetReadFileInstance(instance, handle, buffer.data(), page_size, &count) ==
+              JET_errInvalidParameter);
+        REQUIRE(JetReadFileInstance(instance, handle, buffer.data(), 3 * page_size, &count) ==
+                JET_errSuccess);
+        CHECK(count == 3 * page_size);
+        // Later reads may be a single page.
+        REQUIRE(JetReadFileInstance(instance, handle, buffer.data(), page_size, &count) ==
+                JET_errSuccess);
+        CHECK(count == page_size);
+        const auto rest = read_to_end(instance, handle);
+        CHECK(rest.size() + 4 * page_size == size);
+        count = 12345;
+        CHECK(JetReadFileInstance(instance, handle, buffer.data(), buffer.size(), &count) ==
+              JET_errSuccess);
+        CHECK(count == 0);
+        CHECK(JetReadFileInstance(instance, handle, buffer.data(), buffer.size(), nullptr) ==
+              JET_errSuccess);
+    }
+
+    SECTION("a log's first read needs 2 pages") {
+        REQUIRE(JetCloseFileInstance(instance, handle) == JET_errSuccess);
+        const auto logs = log_info(instance);
+        REQUIRE_FALSE(logs.empty());
+        std::uint64_t log_size = 0;
+        handle = open_file(instance, logs.front(), &log_size);
+        CHECK(log_size == 64 * 1024);
+        CHECK(JetReadFileInstance(instance, handle, buffer.data(), page_size, &count) ==
+              JET_errInvalidParameter);
+        REQUIRE(JetReadFileInstance(instance, handle, buffer.data(), 2 * page_size, &count) ==
+                JET_errSuccess);
+        CHECK(count == 2 * page_size);
+        REQUIRE(JetReadFileInstance(instance, handle, buffer.data(), page_size, &count) ==
+                JET_errSuccess);
+        CHECK(count == page_size);
+        CHECK(read_to_end(instance, handle).size() + 3 * page_size == log_size);
+        count = 12345;
+        CHECK(JetReadFileInstance(instance, handle, buffer.data(), 2 * page_size, &count) ==
+              JET_errSuccess);
+        CHECK(count == 0);
+    }
+
+    SECTION("changing buffer sizes give the same stream as one size") {
+        // Read once in 3, 8, 1, 5, 2, ... pages, then again (reopened in the same
+        // database phase, with no write in between) in 16-page chunks.
+        std::vector<std::byte> mixed;
+        const std::size_t sizes[] = {3, 8, 1, 5, 2, 16, 1};
+        for (std::size_t round = 0;; ++round) {
+            const auto pages = sizes[std::min(round, std::size(sizes) - 1)];
+            count = 0;
+            REQUIRE(JetReadFileInstance(instance, handle, buffer.data(),
+                                        static_cast<unsigned long>(pages * page_size),
+                                        &count) == JET_errSuccess);
+            if (count == 0) {
+                break;
+            }
+            CHECK(count <= pages * page_size);
+            mixed.insert(mixed.end(), buffer.data(), buffer.data() + count);
+        }
+        CHECK(mixed.size() == size);
+        REQUIRE(JetCloseFileInstance(instance, handle) == JET_errSuccess);
+        std::uint64_t again_size = 0;
+        handle = open_file(instance, made.database, &again_size);
+        CHECK(again_size == size);
+        const auto uniform = read_to_end(instance, handle, 16);
+        REQUIRE(uniform.size() == mixed.size());
+        CHECK(uniform == mixed);
+        REQUIRE(JetCloseFileInstance(instance, handle) == JET_errSuccess);
+    }
+
+    CHECK(JetEndExternalBackupInstance2(instance, JET_bitBackupEndAbort) == JET_errSuccess);
+}
+
+// ---- 5. Multi-strings (Part A §10) ----
+
+TEST_CASE("esent: attach and log lists are multi-strings as Part A 10 says", "[esent]") {
+    posix_fixture fixture;
+    instance_guard guard;
+    const auto made = start_populated(guard, fixture.root / "a", "a");
+    const auto instance = made.instance;
+    const auto two = (fixture.root / "a" / "two.edb").string();
+    fill(made.sesid, create_database(made.sesid, two), 3);
+    // Two closed logs more, so the log list has several names.
+    REQUIRE(JetCommitTransaction(made.sesid, JET_bitForceNewLog) == JET_errSuccess);
+    REQUIRE(JetCommitTransaction(made.sesid, JET_bitForceNewLog) == JET_errSuccess);
+    REQUIRE(JetBeginExternalBackupInstance(instance, 0) == JET_errSuccess);
+
+    // Checks one getter against the rules; `expected` is the joined list.
+    const auto check_multi_string = [](const auto& get, const std::string& expected) {
+        const auto required = static_cast<unsigned long>(expected.size());
+        unsigned long actual = 0;
+        CHECK(get(nullptr, 0, &actual) == JET_errSuccess);
+        CHECK(actual == required);
+        actual = 0;
+        CHECK(get(nullptr, 100, &actual) == JET_errSuccess);  // NULL buffer: the size
+        CHECK(actual == required);
+        std::vector<char> bytes(required + 16, 'x');
+        actual = 0;
+        CHECK(get(bytes.data(), 0, &actual) == JET_errSuccess);  // cbMax 0: the size
+        CHECK(actual == required);
+        CHECK(bytes.front() == 'x');
+        CHECK(get(bytes.data(), required - 1, &actual) == JET_errBufferTooSmall);
+        CHECK(get(bytes.data(), 1, &actual) == JET_errBufferTooSmall);
+        actual = 0;
+        CHECK(get(bytes.data(), static_cast<unsigned long>(bytes.size()), &actual) ==
+              JET_errSuccess);
+        CHECK(actual == required);
+        CHECK(std::string(bytes.data(), required) == expected);
+        CHECK(bytes[required] == 'x');  // nothing written past it
+        CHECK(get(bytes.data(), required, nullptr) == JET_errSuccess);
+    };
+
+    SECTION("JetGetAttachInfoInstance") {
+        const std::string expected = made.database + '\0' + two + '\0' + '\0';
+        check_multi_string(
+            [&](char* data, unsigned long cb, unsigned long* actual) {
+                return JetGetAttachInfoInstance(instance, data, cb, actual);
+            },
+            expected);
+    }
+
+    SECTION("JetGetLogInfoInstance and JetGetLogInfoInstance2") {
+        JET_LOGINFO info{sizeof(JET_LOGINFO), 0, 0, {'?', '?', '?', '?'}};
+        unsigned long size = 0;
+        REQUIRE(JetGetLogInfoInstance2(instance, nullptr, 0, &size, &info) == JET_errSuccess);
+        CHECK(std::string{info.szBaseName} == "edb");
+        REQUIRE(info.ulGenLow >= 1);
+        REQUIRE(info.ulGenHigh >= info.ulGenLow + 2);  // the two forced logs at least
+        // The log being written after the listing is the one past the range.
+        CHECK(engine_of(instance).current_log_generation() == info.ulGenHigh + 1);
+        std::string expected;
+        for (auto generation = info.ulGenLow; generation <= info.ulGenHigh; ++generation) {
+            char name[32];
+            std::snprintf(name, sizeof(name), "edb%08lX.log", generation);
+            expected += (fixture.root / "a" / "log" / name).string() + '\0';
+        }
+        expected += '\0';
+        check_multi_string(
+            [&](char* data, unsigned long cb, unsigned long* actual) {
+                return JetGetLogInfoInstance(instance, data, cb, actual);
+            },
+            expected);
+        // A second listing is the same range: the log is rolled only once.
+        JET_LOGINFO again{sizeof(JET_LOGINFO), 0, 0, {}};
+        REQUIRE(JetGetLogInfoInstance2(instance, nullptr, 0, &size, &again) == JET_errSuccess);
+        CHECK(again.ulGenLow == info.ulGenLow);
+        CHECK(again.ulGenHigh == info.ulGenHigh);
+        CHECK(size == expected.size());
+        JET_LOGINFO wrong{sizeof(JET_LOGINFO) + 1, 0, 0, {}};
+        CHECK(JetGetLogInfoInstance2(instance, nullptr, 0, &size, &wrong) ==
+              JET_errInvalidParameter);
+        wrong.cbSize = 0;
+        CHECK(JetGetLogInfoInstance2(instance, nullptr, 0, &size, &wrong) ==
+              JET_errInvalidParameter);
+    }
+
+    CHECK(JetEndExternalBackupInstance2(instance, JET_bitBackupEndAbort) == JET_errSuccess);
+}
+
+// ---- 6. Modes, handles and parameters (B §1 items 1, 2, 6; Part A §11) ----
+
+TEST_CASE("esent: one- and multi-instance modes, handles and parameters", "[esent]") {
+    posix_fixture fixture;
+    page_buffer buffer{4};
+    unsigned long size = 0;
+    JET_HANDLE handle = 0;
+
+    SECTION("legacy calls with no mode set: InvalidParameter") {
+        CHECK(JetBeginExternalBackup(0) == JET_errInvalidParameter);
+        CHECK(JetGetAttachInfo(nullptr, 0, &size) == JET_errInvalidParameter);
+        CHECK(JetOpenFile("x.edb", &handle, nullptr, nullptr) == JET_errInvalidParameter);
+        CHECK(JetReadFile(1, buffer.data(), buffer.size(), &size) == JET_errInvalidParameter);
+        CHECK(JetCloseFile(1) == JET_errInvalidParameter);
+        CHECK(JetGetLogInfo(nullptr, 0, &size) == JET_errInvalidParameter);
+        CHECK(JetTruncateLog() == JET_errInvalidParameter);
+        CHECK(JetEndExternalBackup() == JET_errInvalidParameter);
+        CHECK(JetStopBackup() == JET_errInvalidParameter);
+        CHECK(JetStopService() == JET_errInvalidParameter);
+    }
+
+    SECTION("one-instance mode: a legacy full backup, and JetCreateInstance refused") {
+        instance_guard guard;
+        set_parameters(nullptr, fixture.root / "legacy");
+        // The legacy way: no handle at all; every handle-taking call then ignores
+        // the one it is given (B §1 item 2), so 0 serves.
+        const JET_INSTANCE instance = 0;
+        guard.add(instance);
+        REQUIRE(JetInit(nullptr) == JET_errSuccess);
+        JET_INSTANCE other = 0;
+        CHECK(JetCreateInstance(&other, "other") == JET_errRunningInOneInstanceMode);
+        CHECK(JetSetSystemParameter(nullptr, 0, JET_paramLogFileSize, 128, nullptr) ==
+              JET_errAlreadyInitialized);
+        const auto sesid = begin_session(instance);
+        const auto database = (fixture.root / "legacy" / "one.edb").string();
+        fill(sesid, create_database(sesid, database), 10);
+
+        REQUIRE(JetBeginExternalBackup(0) == JET_errSuccess);
+        CHECK(JetBeginExternalBackup(0) == JET_errBackupInProgress);
+        REQUIRE(JetGetAttachInfo(nullptr, 0, &size) == JET_errSuccess);
+        std::vector<char> names(size);
+        REQUIRE(JetGetAttachInfo(names.data(), size, &size) == JET_errSuccess);
+        REQUIRE(split(names) == std::vector<std::string>{database});
+        const page_buffer chunk{16};
+        const auto copy = [&](const std::string& name) {
+            unsigned long low = 0;
+            unsigned long high = 0;
+            REQUIRE(JetOpenFile(name.c_str(), &handle, &low, &high) == JET_errSuccess);
+            std::uint64_t total = 0;
+            for (;;) {
+                unsigned long count = 0;
+                REQUIRE(JetReadFile(handle, chunk.data(), chunk.size(), &count) == JET_errSuccess);
+                if (count == 0) {
+                    break;
+                }
+                total += count;
+            }
+            CHECK(total == ((std::uint64_t{high} << 32U) | low));
+            REQUIRE(JetCloseFile(handle) == JET_errSuccess);
+        };
+        copy(database);
+        REQUIRE(JetGetLogInfo(nullptr, 0, &size) == JET_errSuccess);
+        names.assign(size, '\0');
+        REQUIRE(JetGetLogInfo(names.data(), size, &size) == JET_errSuccess);
+        const auto logs = split(names);
+        REQUIRE_FALSE(logs.empty());
+        for (const auto& log : logs) {
+            copy(log);
+        }
+        CHECK(JetTruncateLog() == JET_errSuccess);
+        CHECK(JetEndExternalBackup() == JET_errSuccess);
+        CHECK(JetEndExternalBackup() == JET_errNoBackup);
+        // The truncated full backup was recorded: an incremental one may follow.
+        CHECK(JetBeginExternalBackup(JET_bitBackupIncremental) == JET_errSuccess);
+        CHECK(JetStopBackup() == JET_errSuccess);
+        CHECK(JetGetLogInfo(nullptr, 0, &size) == JET_errBackupAbortByServer);
+        CHECK(JetEndExternalBackup() == JET_errSuccess);
+        CHECK(JetTerm(instance) == JET_errSuccess);
+        // The last instance is gone: no mode any more.
+        CHECK(JetBeginExternalBackup(0) == JET_errInvalidParameter);
+    }
+
+    SECTION("a dead handle: InvalidInstance; NULL or nil: InvalidParameter") {
+        instance_guard guard;
+        const auto alive = start_instance(guard, fixture.root / "a", "alive");
+        const auto dead = start_instance(guard, fixture.root / "b", "dead");
+        REQUIRE(JetTerm(dead) == JET_errSuccess);
+        CHECK(JetBeginExternalBackupInstance(dead, 0) == JET_errInvalidInstance);
+        CHECK(JetEndExternalBackupInstance(dead) == JET_errInvalidInstance);
+        CHECK(JetBeginExternalBackupInstance(0, 0) == JET_errInvalidParameter);
+        CHECK(JetBeginExternalBackupInstance(JET_instanceNil, 0) == JET_errInvalidParameter);
+        CHECK(JetBeginExternalBackupInstance(alive, 0) == JET_errSuccess);
+        CHECK(JetEndExternalBackupInstance2(alive, JET_bitBackupEndAbort) == JET_errSuccess);
+    }
+
+    SECTION("a duplicate instance name: InstanceNameInUse") {
+        instance_guard guard;
+        (void)create_instance(guard, fixture.root / "a", "same");
+        JET_INSTANCE second = 0;
+        CHECK(JetCreateInstance(&second, "same") == JET_errInstanceNameInUse);
+        CHECK(JetCreateInstance(nullptr, "other") == JET_errInvalidParameter);
+    }
+
+    SECTION("parameters: AlreadyInitialized, unknown ids, a round trip") {
+        instance_guard guard;
+        auto instance = create_instance(guard, fixture.root / "a", "p");
+        CHECK(JetSetSystemParameter(&instance, 0, 9999, 1, nullptr) == JET_errInvalidParameter);
+        CHECK(JetSetSystemParameter(&instance, 0, JET_paramDatabasePageSize, 1000, nullptr) ==
+              JET_errInvalidParameter);
+        const auto system = (fixture.root / "a" / "sys").string();
+        char text[512] = {};
+        CHECK(JetGetSystemParameter(instance, 0, JET_paramSystemPath, nullptr, text,
+                                    sizeof(text)) == JET_errSuccess);
+        CHECK(std::string{text} == system);
+        JET_API_PTR number = 0;
+        CHECK(JetGetSystemParameter(instance, 0, JET_paramLogFileSize, &number, nullptr, 0) ==
+              JET_errSuccess);
+        CHECK(number == 64);
+        CHECK(JetGetSystemParameter(instance, 0, JET_paramDatabasePageSize, &number, nullptr, 0) ==
+              JET_errSuccess);
+        CHECK(number == page_size);
+        CHECK(JetGetSystemParameter(instance, 0, 9999, &number, nullptr, 0) ==
+              JET_errInvalidParameter);
+        REQUIRE(JetInit(&instance) == JET_errSuccess);
+        CHECK(JetSetSystemParameter(&instance, 0, JET_paramLogFileSize, 128, nullptr) ==
+              JET_errAlreadyInitialized);
+        CHECK(JetSetSystemParameter(&instance, 0, JET_paramSystemPath, 0, "/elsewhere") ==
+              JET_errAlreadyInitialized);
+        CHECK(JetInit(&instance) == JET_errAlreadyInitialized);
+    }
+}
+
+// ---- 7. Transactions ----
+
+TEST_CASE("esent: JetBeginTransaction, JetCommitTransaction and JetRollback", "[esent]") {
+    posix_fixture fixture;
+    instance_guard guard;
+    const auto made = start_populated(guard, fixture.root / "a", "a");
+    const auto sesid = made.sesid;
+
+    SECTION("JET_bitForceNewLog alone starts a new generation; with another bit InvalidGrbit") {
+        const auto before = engine_of(made.instance).current_log_generation();
+        CHECK(JetCommitTransaction(sesid, JET_bitForceNewLog) == JET_errSuccess);
+        CHECK(engine_of(made.instance).current_log_generation() == before + 1);
+        CHECK(JetCommitTransaction(sesid, JET_bitForceNewLog | JET_bitCommitLazyFlush) ==
+              JET_errInvalidGrbit);
+        CHECK(JetCommitTransaction(sesid, JET_bitForceNewLog | JET_bitWaitLastLevel0Commit) ==
+              JET_errInvalidGrbit);
+        CHECK(engine_of(made.instance).current_log_generation() == before + 1);
+        CHECK(JetCommitTransaction(sesid, 0x4000) == JET_errInvalidGrbit);
+    }
+
+    SECTION("commit outside a transaction: NotInTransaction; nesting: TransTooDeep") {
+        CHECK(JetCommitTransaction(sesid, 0) == JET_errNotInTransaction);
+        CHECK(JetRollback(sesid, 0) == JET_errNotInTransaction);
+        REQUIRE(JetBeginTransaction(sesid) == JET_errSuccess);
+        CHECK(JetBeginTransaction(sesid) == JET_errTransTooDeep);
+        CHECK(JetCommitTransaction(sesid, 0) == JET_errSuccess);
+        CHECK(JetCommitTransaction(sesid, 0) == JET_errNotInTransaction);
+        // Waiting for lazy commits needs no transaction.
+        CHECK(JetCommitTransaction(sesid, JET_bitWaitLastLevel0Commit) == JET_errSuccess);
+    }
+
+    SECTION("JetRollback discards, JetCommitTransaction keeps") {
+        REQUIRE(JetBeginTransaction(sesid) == JET_errSuccess);
+        transaction_of(sesid).put(database_of(sesid, made.dbid), "gone", "value");
+        REQUIRE(JetRollback(sesid, 0) == JET_errSuccess);
+        put(sesid, made.dbid, "kept", "value");
+        REQUIRE(JetBeginTransaction(sesid) == JET_errSuccess);
+        const auto database = database_of(sesid, made.dbid);
+        CHECK_FALSE(transaction_of(sesid).get(database, "gone").has_value());
+        CHECK(transaction_of(sesid).get(database, "kept") == "value");
+        CHECK(transaction_of(sesid).get(database, "k3") == std::string(300, 'v'));
+        REQUIRE(JetRollback(sesid, 0) == JET_errSuccess);
+    }
+}
