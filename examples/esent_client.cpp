@@ -219,11 +219,28 @@ int run(const std::filesystem::path& root) {
         }
         (void)JetEndSession(writer_session, JET_bitNil);
     }};
-    while (committed.load() < 2000) {
+    // Stops and joins the writer however run() leaves, also by an exception.
+    struct stop_writer {
+        std::atomic<bool>& stop;
+        std::thread& thread;
+        stop_writer(std::atomic<bool>& flag, std::thread& writer_thread)
+            : stop(flag), thread(writer_thread) {}
+        stop_writer(const stop_writer&) = delete;
+        stop_writer& operator=(const stop_writer&) = delete;
+        stop_writer(stop_writer&&) = delete;
+        stop_writer& operator=(stop_writer&&) = delete;
+        ~stop_writer() {
+            stop = true;
+            if (thread.joinable()) {
+                thread.join();
+            }
+        }
+    } const writer_guard{stop, writer};
+    while (committed.load() < 2000 && writer_error.load() == JET_errSuccess) {
         std::this_thread::yield();
     }
     const auto full = back_up(instance, JET_bitNil, root / "full", buffer);
-    while (committed.load() < 4000) {
+    while (committed.load() < 4000 && writer_error.load() == JET_errSuccess) {
         std::this_thread::yield();
     }
     // Everything acknowledged before the incremental backup lists its logs is in it.

@@ -24,13 +24,19 @@
 // - Restore returns StartingRestoreLogTooHigh / EndingRestoreLogTooLow, and does
 //   not swap JetExternalRestore2's target paths.
 // - Only listed logs can be opened (JET_errInvalidParameter for another existing
-//   log); an incremental backup lists its logs when it begins (the log is rolled
-//   then, not at JetGetLogInfo).
+//   log), and only until JetTruncateLog (then JET_errInvalidBackupSequence); an
+//   incremental backup lists its logs when it begins (the log is rolled then, not
+//   at JetGetLogInfo).
+// - There is no OS snapshot (JetOSSnapshot*) API, so B §3.7's snapshot row does
+//   not arise; a log failure is JET_errLogWriteFail / JET_errInstanceUnavailable
+//   whatever its cause (no JET_errLogDiskFull, no ...DueToFatalLogDiskFull).
 // - Transactions do not nest (JET_errTransTooDeep for a second level); there are
 //   no tables: write data through the typed transaction (transaction_of()).
 // - JetExternalRestore2's running target instance (JET_wrnTargetInstanceRunning)
 //   is not supported: a named target gives JET_errBadRestoreTargetInstance.
-//   Restore leaves logs outside [genLow, genHigh] in the backup folder alone.
+//   Restore leaves logs outside [genLow, genHigh] in the backup folder alone, and
+//   records the restored backup as the databases' last full one (ESE: only if it
+//   had truncated its logs; a stream does not say). It does not change the mode.
 // - JetBackupInstance supports full and incremental backups into a directory
 //   (no JET_bitBackupAtomic, no NULL path); JetRestoreInstance restores what it
 //   wrote, found through the file hotbackup-jetbackup.txt it leaves there.
@@ -47,6 +53,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -58,6 +65,7 @@
 #include <mutex>
 #include <new>
 #include <optional>
+#include <ranges>
 #include <span>
 #include <sstream>
 #include <string>
@@ -403,6 +411,11 @@ struct jet_instance {
     any_storage storage;
     instance_options options;
     std::string temp_path;
+    // Init, term, restore and parameter changes of this instance, one at a time;
+    // `options`, `temp_path` and `engine` change only under it. `engine` is set
+    // before `state` becomes running, so a reader that saw running (or
+    // terminating) may use it without the lock.
+    std::mutex lifecycle_mutex;
     std::atomic<api_state> state{api_state::created};
     std::atomic<bool> stop_service{false};
     std::unique_ptr<engine_type> engine;
@@ -512,11 +525,11 @@ inline void check_entry(const jet_instance& target, bool check_stop_service = tr
     if (check_stop_service && target.stop_service.load()) {
         fail(JET_errClientRequestToStopJetService);
     }
-    if (target.engine && target.state.load() == api_state::running &&
-        target.engine->log_state() == log_state::failed) {
+    const auto state = target.state.load();
+    if (state == api_state::running && target.engine->log_state() == log_state::failed) {
         fail(JET_errInstanceUnavailable);
     }
-    switch (target.state.load()) {
+    switch (state) {
         case api_state::running:
             return;
         case api_state::terminating:
@@ -765,6 +778,17 @@ inline JET_ERR open_backup_file(JET_INSTANCE handle, const char* name, JET_HANDL
     return JET_errSuccess;
 }
 
+/// Whether `error` is the stop JetStopBackup asked for.
+inline bool is_server_stop(const std::exception_ptr& error) {
+    try {
+        std::rethrow_exception(error);
+    } catch (const backup_error& thrown) {
+        return thrown.value() == errc::backup_abort_by_server;
+    } catch (...) {
+        return false;
+    }
+}
+
 /// The OS page size that ReadFile buffers must be aligned to (Part A §9).
 inline constexpr std::uintptr_t read_buffer_alignment = 4096;
 
@@ -819,9 +843,12 @@ inline JET_ERR read_backup_file(JET_INSTANCE handle, JET_HANDLE file_handle, voi
         if (actual != nullptr) {
             *actual = static_cast<unsigned long>(chunk.size());
         }
-    } catch (const backup_error& error) {
-        if (error.value() == errc::backup_abort_by_server) {
-            throw;
+    } catch (...) {
+        // A generator that threw is finished: the next read starts a new one.
+        file.position.reset();
+        file.reader.reset();
+        if (is_server_stop(std::current_exception())) {
+            throw;  // the session stays; Close and End still work (B §3.7)
         }
         if (is_database) {
             target->file.reset();  // the database is dropped; the backup goes on
@@ -888,6 +915,9 @@ inline JET_ERR truncate_log(JET_INSTANCE handle) {
     const std::scoped_lock lock{target->backup_mutex};
     require_session(*target);
     require_not_stopped(*target);
+    if (!target->file && std::holds_alternative<truncated_session>(target->session)) {
+        return JET_errSuccess;  // truncated already: ESE deletes nothing more
+    }
     auto* logs = std::get_if<log_session>(&target->session);
     if (target->file || !target->logs_listed || logs == nullptr) {
         fail(JET_errInvalidBackupSequence);
@@ -910,12 +940,15 @@ inline JET_ERR end_backup(JET_INSTANCE handle, JET_GRBIT grbit) {
     const end_options options{.truncate_done = (grbit & JET_bitBackupTruncateDone) != 0,
                               .no_header_update = (grbit & JET_bitBackupNoDbHeaderUpdate) != 0};
     auto session = std::exchange(target->session, std::monostate{});
-    target->logs_listed = false;
+    const bool logs_listed = std::exchange(target->logs_listed, false);
     target->attach_list.clear();
     // Part A §2: Success once a session existed; a stopped backup, one ended before
     // its logs, or a failed header update end as ESE ends them, without a record.
     try {
-        if (auto* logs = std::get_if<log_session>(&session); logs != nullptr && normal) {
+        // An incremental session is in the logs stage from Begin on, but ended
+        // before JetGetLogInfo it is aborted, as a full one is (B §3.6).
+        if (auto* logs = std::get_if<log_session>(&session);
+            logs != nullptr && normal && logs_listed) {
             (void)std::move(*logs).end(options);
         } else if (auto* truncated = std::get_if<truncated_session>(&session);
                    truncated != nullptr && normal) {
@@ -929,7 +962,8 @@ inline JET_ERR end_backup(JET_INSTANCE handle, JET_GRBIT grbit) {
 
 inline JET_ERR stop_backup(JET_INSTANCE handle) {
     auto target = find_instance(handle);
-    if (target->engine) {
+    const auto state = target->state.load();
+    if (state == api_state::running || state == api_state::terminating) {
         target->engine->stop_backup();
     }
     return JET_errSuccess;
@@ -964,9 +998,11 @@ inline std::shared_ptr<jet_instance> instance_to_init(JET_INSTANCE* handle) {
 
 inline JET_ERR init(JET_INSTANCE* handle) {
     auto target = instance_to_init(handle);
+    const std::scoped_lock lifecycle{target->lifecycle_mutex};
     auto expected = api_state::created;
     if (!target->state.compare_exchange_strong(expected, api_state::initializing)) {
-        fail(JET_errAlreadyInitialized);
+        fail(expected == api_state::restoring ? JET_errRestoreInProgress
+                                              : JET_errAlreadyInitialized);
     }
     try {
         target->engine = std::make_unique<engine_type>(target->storage, target->options);
@@ -989,42 +1025,56 @@ inline JET_ERR term(JET_INSTANCE handle, JET_GRBIT grbit) {
         fail(JET_errInvalidGrbit);
     }
     const bool stop = (grbit & (JET_bitTermAbrupt | JET_bitTermStopBackup | JET_bitTermDirty)) != 0;
-    auto state = target->state.load();
-    if (state == api_state::terminating) {
-        fail(JET_errTermInProgress);
+    if (target->state.load() == api_state::terminating) {
+        fail(JET_errTermInProgress);  // without waiting for the one that runs
     }
-    if (state == api_state::restoring || state == api_state::initializing) {
-        fail(state == api_state::restoring ? JET_errRestoreInProgress : JET_errNotInitialized);
+    const std::scoped_lock lifecycle{target->lifecycle_mutex};
+    switch (target->state.load()) {
+        case api_state::terminating:
+            fail(JET_errTermInProgress);
+        case api_state::restoring:
+            fail(JET_errRestoreInProgress);
+        case api_state::initializing:
+            fail(JET_errNotInitialized);
+        case api_state::created:
+        case api_state::running:
+            break;
     }
     std::exception_ptr error;
-    if (target->engine) {
+    if (target->state.load() == api_state::running) {
+        auto& engine = *target->engine;
         {
+            // B §3.1: backups stop being allowed as JetTerm starts, before the API
+            // is locked for termination; the pages are flushed in between. Under
+            // backup_mutex, so no Begin slips in.
             const std::scoped_lock lock{target->backup_mutex};
-            if (has_session(*target) && !stop) {
+            if (!stop &&
+                (has_session(*target) || !engine.shared_backup_control()->refuse_backups())) {
                 fail(JET_errBackupInProgress);
             }
             cancel_session(*target);
-        }
-        // B §3.1: backups stop being allowed as JetTerm starts, before the API is
-        // locked for termination; the pages are flushed in between.
-        if (!target->engine->shared_backup_control()->refuse_backups()) {
-            fail(JET_errBackupInProgress);
+            if (stop) {
+                // Also a session begun through the typed engine (engine_of) ends.
+                engine.shared_backup_control()->release_source();
+            }
         }
         try {
-            if (target->engine->log_state() == log_state::healthy) {
-                target->engine->checkpoint();
+            if (engine.log_state() == log_state::healthy) {
+                engine.checkpoint();
             }
         } catch (...) {
             error = std::current_exception();
         }
         target->state.store(api_state::terminating);
         try {
-            target->engine->term(term_option::stop_backup);
+            engine.term(term_option::stop_backup);
         } catch (...) {
             if (!error) {
                 error = std::current_exception();
             }
         }
+    } else {
+        target->state.store(api_state::terminating);
     }
     {
         auto& all = registry::get();
@@ -1208,6 +1258,27 @@ inline JET_ERR external_restore(const char* checkpoint_path, const char* log_pat
     return JET_errSuccess;
 }
 
+/// JetCreateInstance on `storage`, set before any other call can see the instance.
+inline JET_ERR create_instance(JET_INSTANCE* handle, const char* name, any_storage storage) {
+    if (handle == nullptr) {
+        fail(JET_errInvalidParameter);
+    }
+    auto& all = registry::get();
+    const std::scoped_lock lock{all.mutex};
+    if (all.mode == instance_mode::one_instance) {
+        fail(JET_errRunningInOneInstanceMode);
+    }
+    const std::string instance_name = name != nullptr ? name : "";
+    for (const auto& [id, existing] : all.instances) {
+        if (existing->name == instance_name) {
+            fail(JET_errInstanceNameInUse);
+        }
+    }
+    all.mode = instance_mode::multi_instance;
+    *handle = all.make_instance(instance_name, std::move(storage))->id;
+    return JET_errSuccess;
+}
+
 /// The index JetBackupInstance leaves in its directory for JetRestoreInstance.
 inline constexpr std::string_view backup_index_name = "hotbackup-jetbackup.txt";
 
@@ -1252,7 +1323,8 @@ inline std::vector<std::string> split_multi_string(const std::vector<char>& byte
 }
 
 /// What JetBackupInstance leaves in backup_index_name: the databases (logged path,
-/// file name) and the log range.
+/// file name) and the log range, one tab-separated record per line, so that names
+/// may hold spaces (a tab or a newline in a name is refused).
 struct backup_index {
     std::vector<std::pair<std::string, std::string>> databases;
     log_generation generation_low = 0;
@@ -1264,7 +1336,7 @@ struct backup_index {
         out << "hotbackup-jetbackup 1\nlogs " << generation_low << ' ' << generation_high << ' '
             << base_name << '\n';
         for (const auto& [logged, file] : databases) {
-            out << "database " << file << ' ' << logged << '\n';
+            out << "database\t" << file << '\t' << logged << '\n';
         }
         return out.str();
     }
@@ -1282,16 +1354,18 @@ struct backup_index {
             fields >> kind;
             if (kind == "logs") {
                 fields >> index.generation_low >> index.generation_high >> index.base_name;
-            } else if (kind == "database") {
-                std::string file;
-                fields >> file;
-                std::string logged;
-                std::getline(fields >> std::ws, logged);
+            } else if (line.starts_with("database\t")) {
+                const auto tab = line.find('\t', 9);
+                if (tab == std::string::npos) {
+                    fail(JET_errInvalidBackup);
+                }
+                auto file = line.substr(9, tab - 9);
+                auto logged = line.substr(tab + 1);
                 if (file.empty() || logged.empty() || file.find('/') != std::string::npos ||
                     file == "." || file == "..") {
                     fail(JET_errInvalidBackup);
                 }
-                index.databases.emplace_back(logged, file);
+                index.databases.emplace_back(std::move(logged), std::move(file));
             }
         }
         if (index.generation_low == 0 || index.generation_high < index.generation_low ||
@@ -1333,25 +1407,8 @@ namespace hotbackup::inline v1::esent {
 /// Creates an instance (multi-instance mode). JET_errRunningInOneInstanceMode,
 /// JET_errInstanceNameInUse, JET_errInvalidParameter (no pinstance).
 inline JET_ERR JetCreateInstance(JET_INSTANCE* pinstance, JET_PCSTR szInstanceName) {
-    return detail::jet::guarded([&] {
-        if (pinstance == nullptr) {
-            detail::jet::fail(JET_errInvalidParameter);
-        }
-        auto& all = detail::jet::registry::get();
-        const std::scoped_lock lock{all.mutex};
-        if (all.mode == detail::jet::instance_mode::one_instance) {
-            detail::jet::fail(JET_errRunningInOneInstanceMode);
-        }
-        const std::string name = szInstanceName != nullptr ? szInstanceName : "";
-        for (const auto& [id, existing] : all.instances) {
-            if (existing->name == name) {
-                detail::jet::fail(JET_errInstanceNameInUse);
-            }
-        }
-        all.mode = detail::jet::instance_mode::multi_instance;
-        *pinstance = all.make_instance(name, any_storage{})->id;
-        return JET_errSuccess;
-    });
+    return detail::jet::guarded(
+        [&] { return detail::jet::create_instance(pinstance, szInstanceName, any_storage{}); });
 }
 
 /// JetCreateInstance with a display name (kept for nothing) and no grbit.
@@ -1380,6 +1437,7 @@ inline JET_ERR JetSetSystemParameter(JET_INSTANCE* pinstance, JET_SESID /*sesid*
             return JET_errSuccess;
         }
         auto target = detail::jet::find_instance(*pinstance);
+        const std::scoped_lock lifecycle{target->lifecycle_mutex};
         if (target->state.load() != detail::jet::api_state::created) {
             detail::jet::fail(JET_errAlreadyInitialized);
         }
@@ -1401,6 +1459,7 @@ inline JET_ERR JetGetSystemParameter(JET_INSTANCE instance, JET_SESID /*sesid*/,
             value = detail::jet::get_parameter(all.global_options, all.global_temp_path, paramid);
         } else {
             const auto target = detail::jet::find_instance(instance);
+            const std::scoped_lock lifecycle{target->lifecycle_mutex};
             value = detail::jet::get_parameter(target->options, target->temp_path, paramid);
         }
         if (detail::jet::is_text_parameter(paramid)) {
@@ -1516,6 +1575,13 @@ inline JET_ERR JetCreateDatabase(JET_SESID sesid, JET_PCSTR szFilename, JET_PCST
         }
         auto& target = *session->owner;
         if ((grbit & JET_bitDbOverwriteExisting) != 0 && target.storage.exists(szFilename)) {
+            // Never an attached database: that one stays, and is a duplicate.
+            const auto key = detail::jet::path_key(szFilename);
+            for (const auto& info : target.engine->attached_databases()) {
+                if (detail::jet::path_key(info.path.string()) == key) {
+                    detail::jet::fail(JET_errDatabaseDuplicate);
+                }
+            }
             target.storage.remove(szFilename);
         }
         const auto id = target.engine->create_database(szFilename);
@@ -1859,8 +1925,12 @@ inline JET_ERR JetExternalRestore2(JET_PSTR szCheckpointFilePath, JET_PSTR szLog
         if (has_name) {
             detail::jet::fail(JET_errBadRestoreTargetInstance);
         }
+        const auto* name_end =
+            static_cast<const char*>(std::memchr(pLogInfo->szBaseName, '\0', JET_BASE_NAME_LENGTH));
         const std::string base_name(pLogInfo->szBaseName,
-                                    strnlen(pLogInfo->szBaseName, JET_BASE_NAME_LENGTH));
+                                    name_end != nullptr
+                                        ? static_cast<std::size_t>(name_end - pLogInfo->szBaseName)
+                                        : JET_BASE_NAME_LENGTH);
         return detail::jet::external_restore(
             has_checkpoint ? szTargetInstanceCheckpointPath : szCheckpointFilePath,
             has_log ? szTargetInstanceLogPath : szLogPath, rgrstmap, crstfilemap, szBackupLogPath,
@@ -1932,6 +2002,9 @@ inline JET_ERR JetBackupInstance(JET_INSTANCE instance, JET_PCSTR szBackupPath, 
                 return JetGetAttachInfoInstance(instance, data, size, actual);
             });
             for (const auto& database : databases) {
+                if (database.find_first_of("\t\n") != std::string::npos) {
+                    jet::fail(JET_errInvalidPath);  // the index could not name it
+                }
                 auto name = std::filesystem::path{database}.filename().string();
                 while (std::ranges::any_of(
                     index.databases, [&](const auto& entry) { return entry.second == name; })) {
@@ -2037,11 +2110,15 @@ inline JET_ERR JetRestoreInstance(JET_INSTANCE instance, JET_PCSTR sz, JET_PCSTR
             if (destination.has_parent_path()) {
                 storage.create_directories(destination.parent_path());
             }
+            // Copied under a temporary name and renamed over the destination once whole,
+            // so the destination is never a half-copied stream.
             auto in = storage.open(directory / file, open_mode::read_only);
-            if (storage.exists(destination)) {
-                storage.remove(destination);
+            const auto temporary =
+                destination.parent_path() / (destination.filename().string() + ".restoring");
+            if (storage.exists(temporary)) {
+                storage.remove(temporary);
             }
-            auto out = storage.open(destination, open_mode::create);
+            auto out = storage.open(temporary, open_mode::create);
             const auto bytes = std::as_writable_bytes(std::span{copy_buffer});
             for (std::uint64_t offset = 0;;) {
                 const auto count = in.read_at(offset, bytes);
@@ -2053,6 +2130,7 @@ inline JET_ERR JetRestoreInstance(JET_INSTANCE instance, JET_PCSTR sz, JET_PCSTR
             }
             out.sync();
             out.close();
+            storage.rename(temporary, destination);
             logged.push_back(original);
             restored.push_back(destination.string());
         }
@@ -2095,17 +2173,21 @@ inline JET_ERR JetRestore(JET_PCSTR sz, JET_PFNSTATUS pfn) {
 // ---- typed access ----
 
 /// The typed engine behind an initialized JET_INSTANCE, to write data with the
-/// typed API (or back it up with it). Valid until JetTerm. Throws backup_error:
-/// invalid_instance / invalid_parameter (no such instance), not_initialized.
+/// typed API (or back it up with it: JetBeginExternalBackupInstance then returns
+/// JET_errBackupInProgress). Valid until JetTerm, which also stops a typed backup
+/// session with TermAbrupt or TermStopBackup. Thread-safe as the engine is.
+/// Throws backup_error: invalid_instance / invalid_parameter (no such instance),
+/// not_initialized, instance_unavailable, term_in_progress, restore_in_progress.
 inline engine_type& engine_of(JET_INSTANCE instance) {
+    std::shared_ptr<detail::jet::jet_instance> target;
     const auto code = detail::jet::guarded([&] {
-        (void)detail::jet::enter(instance, false);
+        target = detail::jet::enter(instance, false);
         return JET_errSuccess;
     });
     if (code != JET_errSuccess) {
         throw backup_error(static_cast<errc>(code), "no initialized instance of that handle");
     }
-    return *detail::jet::find_instance(instance)->engine;
+    return *target->engine;
 }
 
 /// The typed transaction of a session inside JetBeginTransaction /
@@ -2144,17 +2226,13 @@ inline database_id database_of(JET_SESID sesid, JET_DBID dbid) {
 }
 
 /// JetCreateInstance on a chosen storage: memory_storage for tests, faulty_storage
-/// to inject faults, a user's own model.
+/// to inject faults, a user's own model (any_storage::refer keeps it the caller's;
+/// it must outlive the instance). Codes as JetCreateInstance.
 inline JET_ERR create_instance_on(any_storage storage, JET_INSTANCE* pinstance,
                                   JET_PCSTR szInstanceName) {
-    const auto code = JetCreateInstance(pinstance, szInstanceName);
-    if (code == JET_errSuccess) {
-        detail::jet::guarded([&] {
-            detail::jet::find_instance(*pinstance)->storage = std::move(storage);
-            return JET_errSuccess;
-        });
-    }
-    return code;
+    return detail::jet::guarded([&] {
+        return detail::jet::create_instance(pinstance, szInstanceName, std::move(storage));
+    });
 }
 
 }  // namespace hotbackup::inline v1::esent

@@ -5,33 +5,43 @@
 //
 // Steps, in ESE's order:
 // 1. The backup logs [generation_low, generation_high] in backup_log_path: each
-//    present (file_not_found), of one log set (given_log_file_has_bad_signature)
-//    and each following the one before (given_log_file_is_not_contiguous).
-// 2. The logs already in log_path: those after generation_high must continue the
+//    present (file_not_found), of one log set (given_log_file_has_bad_signature),
+//    each following the one before (given_log_file_is_not_contiguous), and each
+//    whole: every segment is read and verified (log_corrupt_during_hard_restore).
+// 2. The logs already in log_path: every one of the backup's log set; one of the
+//    backup's generations, or the one before generation_low, must be that very
+//    log (the same creation times); those after generation_high must continue the
 //    backup logs (existing_log_file_has_bad_signature /
-//    existing_log_file_is_not_contiguous / missing_restore_log_files); they are
+//    existing_log_file_is_not_contiguous / missing_restore_log_files) and are
 //    replayed too, as ESE's phase II (roll forward).
 // 3. Each database of the map: its header must carry a backup
 //    (restore_of_non_backup_database) of this log set, and its trailer page the
-//    generations this restore replays (bad_patch_page,
+//    generations this restore replays (bad_backup_database_size, bad_patch_page,
 //    database_patch_file_mismatch, starting_restore_log_too_high,
-//    ending_restore_log_too_low). The header then records generation_high and the
-//    trailer is zeroed (B §5.7).
+//    ending_restore_log_too_low). Only once every database passed are their
+//    headers changed: each records generation_high and its trailer is zeroed
+//    (B §5.7). A database prepared so by an earlier attempt is taken as it is, if
+//    the range covers what that attempt recorded.
 // 4. The backup logs are copied into log_path (when it is another directory), the
 //    checkpoint file in checkpoint_path is replaced by one at generation_low, and
 //    the logs are replayed into the mapped files; a database the logs name but the
 //    map leaves out is ignored. The databases end clean, with the restored backup
 //    recorded as their last full backup, and a new, empty log generation takes
 //    the checkpoint: an instance opened with the report's options starts at once.
+//    (ESE keeps a restored backup as the last full one only if it truncated its
+//    logs; a stream does not say, so a later incremental backup of the restored
+//    databases is always allowed.)
 //
 // Unlike restore() (backup/restore.hpp), which stages everything and moves it into
-// place, this works on the files where they are: a failure leaves the databases
-// unusable and the whole restore must be redone from the backup, as with ESE.
+// place, this works on the files where they are: a failure after step 3 leaves the
+// databases unusable and the whole restore must be redone from the backup, as with
+// ESE; running it again with the same arguments finishes it.
 //
-// Errors: backup_error: invalid_parameter (options), the codes above,
-// log_corrupt_during_hard_restore (a backup log fails replay),
+// Errors: backup_error: invalid_parameter (options, a database named twice), the
+// codes above, log_corrupt_during_hard_restore (a backup log fails replay),
 // log_corrupt_during_hard_recovery (a later log), database_corrupted (a damaged
-// or missing header), file_not_found, storage errors.
+// header), database_log_set_mismatch (the logs never attach a mapped database),
+// file_not_found, storage errors.
 //
 // Thread-safety: nothing else may use the directories or files while it runs.
 #pragma once
@@ -42,6 +52,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -116,8 +127,13 @@ class external_restorer {
         const auto roll_forward = check_log_path();
         const auto last =
             roll_forward.empty() ? options_->generation_high : roll_forward.back().first;
+        std::vector<database_plan> plans;
+        plans.reserve(options_->databases.size());
         for (const auto& entry : options_->databases) {
-            prepare_database(entry);
+            plans.push_back(check_database(entry));
+        }
+        for (const auto& plan : plans) {
+            prepare_database(plan);
         }
         copy_backup_logs();
         replay(last);
@@ -144,11 +160,19 @@ class external_restorer {
                                "at most 14 databases can be restored at once, not " +
                                    std::to_string(options_->databases.size()));
         }
+        std::set<std::string> logged;
+        std::set<std::filesystem::path> restored;
         for (const auto& entry : options_->databases) {
             if (entry.logged_path.empty() || entry.restored_path.empty()) {
                 throw backup_error(errc::invalid_parameter,
                                    "a database of the restore map needs both its logged and its "
                                    "restored path");
+            }
+            if (!logged.insert(entry.logged_path).second ||
+                !restored.insert(entry.restored_path.lexically_normal()).second) {
+                throw backup_error(errc::invalid_parameter,
+                                   error_context{.file = entry.restored_path.string()},
+                                   "the restore map names this database twice");
             }
         }
         if (options_->checkpoint_path.empty() || options_->log_path.empty() ||
@@ -206,8 +230,31 @@ class external_restorer {
                 throw backup_error(errc::given_log_file_is_not_contiguous, context,
                                    "the log does not follow the generation before it");
             }
+            // A backed-up log is closed: damage anywhere in it, also where a torn tail
+            // of the log being written at a crash would be, is corruption.
+            try {
+                const auto scan = scan_log_file(file, /*accept_torn_tail=*/false,
+                                                [](log_position, log_record&&) {});
+                // Scanning stops at the first unwritten segment; every one after it
+                // must be unwritten too.
+                for (auto segment = scan.end_segment; segment < header.segment_count; ++segment) {
+                    if (!detail::all_zero(detail::read_block(file, segment))) {
+                        detail::throw_log_corrupt(path.string(), generation,
+                                                  std::uint64_t{segment} * log_layout::block_size,
+                                                  "a segment after the end of the log was written");
+                    }
+                }
+            } catch (const backup_error& error) {
+                if (error.value() != errc::log_file_corrupt) {
+                    throw;
+                }
+                throw backup_error(errc::log_corrupt_during_hard_restore, error.context(),
+                                   error.what());
+            }
             previous_created = header.created;
+            backup_headers_.emplace(generation, header);
             total_ += file.size();
+            report(0, path.string());
         }
         high_created_ = previous_created.value_or(0);
     }
@@ -247,13 +294,23 @@ class external_restorer {
                 throw backup_error(errc::existing_log_file_has_bad_signature, context,
                                    "the log directory holds a log of another log set");
             }
+            if (generation + 1 == options_->generation_low &&
+                header.created != backup_headers_.at(options_->generation_low).previous_created) {
+                throw backup_error(errc::existing_log_file_is_not_contiguous, context,
+                                   "the log before the backup's first one is of another history");
+            }
             if (generation < options_->generation_low) {
                 continue;  // older than the restore; recovery never reads it
             }
             if (generation <= options_->generation_high) {
-                if (generation == current_generation) {
+                const auto& backup = backup_headers_.at(generation);
+                if (generation == current_generation || header.created != backup.created ||
+                    header.previous_created != backup.previous_created) {
+                    // Not the backup's log of that generation: a diverging history,
+                    // which the restore must not overwrite.
                     throw backup_error(errc::existing_log_file_is_not_contiguous, context,
-                                       "the current log is not newer than the backup's logs");
+                                       "the log directory holds another log of this backed-up "
+                                       "generation");
                 }
                 same_directory_logs_.push_back(generation);
                 continue;
@@ -278,20 +335,28 @@ class external_restorer {
         return later;
     }
 
-    void prepare_database(const restore_map_entry& entry) {
+    /// A database of the map, checked and ready to be prepared for replay.
+    struct database_plan {
+        const restore_map_entry* entry = nullptr;
+        database_header header{};
+        std::uint64_t stream_size = 0;
+        bool prepared_before = false;  // by an earlier attempt: header set, trailer zeroed
+    };
+
+    [[nodiscard]] database_plan check_database(const restore_map_entry& entry) {
         const auto& path = entry.restored_path;
         const auto name = path.string();
         if (!storage_->exists(path)) {
             throw backup_error(errc::file_not_found, error_context{.file = name},
                                "no restored database file for " + entry.logged_path);
         }
-        auto file = storage_->open(path, open_mode::read_write);
+        auto file = storage_->open(path, open_mode::read_only);
         const auto size = file.size();
         std::vector<std::byte> page(page_size_);
         std::optional<database_header> header;
         for (std::uint64_t copy = 0; copy < 2 && !header; ++copy) {
             if ((copy + 1) * page_size_ <= size) {
-                file.read_at(copy * page_size_, page);
+                (void)file.read_at(copy * page_size_, page);
                 header = database_header::decode(page);
             }
         }
@@ -301,31 +366,52 @@ class external_restorer {
                                    std::to_string(page_size_) + "-byte pages");
         }
         check_backup_header(*header, name, header->database_signature, log_signature_, page_size_);
-        const auto page_count = header->page_count;
-        const auto stream_size = (std::uint64_t{page_count} + 3) * page_size_;
-        if (header->current_full.generation_high == 0) {
-            if (size != stream_size) {
-                throw backup_error(errc::bad_backup_database_size, error_context{.file = name},
-                                   "the file has " + std::to_string(size) +
-                                       " bytes, its backup stream " + std::to_string(stream_size));
+        database_plan plan{&entry, *header, (std::uint64_t{header->page_count} + 3) * page_size_,
+                           header->current_full.generation_high != 0};
+        const error_context context{.file = name, .page = 0};
+        if (plan.prepared_before) {
+            // The trailer is gone; what the earlier attempt recorded stands for it.
+            if (header->current_full.generation_low < options_->generation_low) {
+                throw backup_error(errc::starting_restore_log_too_high, context,
+                                   "the database needs logs from generation " +
+                                       std::to_string(header->current_full.generation_low));
             }
-            file.read_at(stream_size - page_size_, page);
-            check_backup_trailer(page, name, page_count, *header, options_->generation_low,
-                                 options_->generation_high);
+            if (header->current_full.generation_high > options_->generation_high) {
+                throw backup_error(errc::ending_restore_log_too_low, context,
+                                   "an earlier restore of this database replayed up to "
+                                   "generation " +
+                                       std::to_string(header->current_full.generation_high));
+            }
+            return plan;
         }
-        // B §5.7: the header learns the last generation of the backup; the trailer
-        // goes (a file already prepared by an earlier attempt keeps its zeros).
-        header->current_full.generation_high = options_->generation_high;
-        const auto encoded = header->encode();
-        file.write_at(0, encoded);
-        file.write_at(page_size_, encoded);
-        if (size >= stream_size) {
+        if (size != plan.stream_size) {
+            throw backup_error(errc::bad_backup_database_size, error_context{.file = name},
+                               "the file has " + std::to_string(size) +
+                                   " bytes, its backup stream " + std::to_string(plan.stream_size));
+        }
+        (void)file.read_at(plan.stream_size - page_size_, page);
+        check_backup_trailer(page, name, header->page_count, *header, options_->generation_low,
+                             options_->generation_high);
+        return plan;
+    }
+
+    /// B §5.7: the header learns the last generation of the backup; the trailer
+    /// goes.
+    void prepare_database(const database_plan& plan) {
+        const auto& path = plan.entry->restored_path;
+        if (!plan.prepared_before) {
+            auto header = plan.header;
+            header.current_full.generation_high = options_->generation_high;
+            auto file = storage_->open(path, open_mode::read_write);
             const std::vector<std::byte> zeros(page_size_);
-            file.write_at(stream_size - page_size_, zeros);
+            file.write_at(plan.stream_size - page_size_, zeros);
+            const auto encoded = header.encode();
+            file.write_at(0, encoded);
+            file.write_at(page_size_, encoded);
+            file.sync();
+            file.close();
         }
-        file.sync();
-        file.close();
-        map_.emplace(entry.logged_path, path);
+        map_.emplace(plan.entry->logged_path, path);
     }
 
     void copy_backup_logs() {
@@ -337,8 +423,9 @@ class external_restorer {
                 options_->backup_log_path / log_file_name(options_->base_name, generation);
             const auto destination = target.numbered_path(generation);
             if (std::ranges::find(same_directory_logs_, generation) != same_directory_logs_.end()) {
-                // The log directory holds this generation already: the same file (one
-                // directory for both), or one the backup's copy replaces.
+                // The log directory holds this very log already (check_log_path made
+                // sure): the same file when both directories are one, else the
+                // backup's copy replaces it.
                 if (storage_->exists(source) && same_file(source, destination)) {
                     report(log_file_size_, source.string());
                     continue;
@@ -448,6 +535,7 @@ class external_restorer {
     std::uint64_t log_file_size_ = 0;
     std::uint64_t high_created_ = 0;
     std::vector<log_generation> same_directory_logs_;
+    std::map<log_generation, log_file_header> backup_headers_;
     std::map<std::string, std::filesystem::path> map_;
     std::uint64_t total_ = 0;
     std::uint64_t done_ = 0;

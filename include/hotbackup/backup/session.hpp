@@ -39,7 +39,9 @@
 // and drops that database from the backup; the session goes on. A damaged log
 // throws log_read_verify_failure and cancels the session: every later call throws
 // that error again. A database counts as copied once its last chunk was handed
-// out, a log once its last byte was.
+// out, a log once its last byte was, each after every byte before it (readers that
+// start at read_options::offset continue where earlier ones stopped; a gap leaves
+// the file not copied).
 //
 // Thread-safety: the files of one session may be read at once from different
 // threads (one thread per generator); a session object's own members are called
@@ -160,8 +162,8 @@ class backup_session {
 
     /// The closed logs truncate() would delete: generations from the oldest on
     /// disk up to the first one still needed (B §3.4; ESE's
-    /// JetGetTruncateLogInfoInstance). Throws backup_error: backup_abort_by_server,
-    /// no_backup, the cancel error.
+    /// JetGetTruncateLogInfoInstance). Their log_file::size is 0 (not read). Throws backup_error:
+    /// backup_abort_by_server, no_backup, the cancel error.
     [[nodiscard]] std::vector<log_file> logs_to_truncate()
         const requires std::same_as<Stage, stage::logs> {
         return state().logs_to_truncate();

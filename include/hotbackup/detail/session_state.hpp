@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -192,8 +193,24 @@ class session_state {
             if (phase_ != session_phase::databases) {
                 throw_left_databases(index);
             }
-            databases_.at(index).copied = true;
-            databases_.at(index).drop_reason.clear();
+            // Copied only if every page before this last chunk was handed out too,
+            // by this reader or one that started earlier (read_options::offset).
+            auto& entry = databases_.at(index);
+            if (entry.handed_out >= first) {
+                entry.copied = true;
+                entry.drop_reason.clear();
+            }
+        }
+    }
+
+    /// Notes that stream pages [first, first + count) of database `index` reach the
+    /// consumer; what was handed out from page 0 on without a gap decides whether
+    /// the database counts as copied.
+    void hand_out_database_pages(std::size_t index, std::uint64_t first, std::uint64_t count) {
+        const std::scoped_lock lock{mutex_};
+        auto& handed_out = databases_.at(index).handed_out;
+        if (first <= handed_out) {
+            handed_out = std::max(handed_out, first + count);
         }
     }
 
@@ -280,6 +297,7 @@ class session_state {
             }
             const auto bytes = static_cast<std::size_t>(chunk_pages(chunk) * page_size_);
             self->database_bytes_ += bytes;
+            self->hand_out_database_pages(index, chunk_first(chunk), chunk_pages(chunk));
             auto handed_out = std::span<const std::byte>{buffer_of(chunk).bytes().first(bytes)};
             co_yield handed_out;
         }
@@ -341,7 +359,6 @@ class session_state {
         return files;
     }
 
-    /// Opens a listed log for reading; throws invalid_parameter for another file.
     /// Throws invalid_parameter unless `file` is one of the logs this session listed.
     void check_listed(const log_file& file) const {
         if (file.generation < copy_low_ || file.generation >= copy_end_) {
@@ -368,8 +385,14 @@ class session_state {
         require_log_phase();
         const auto count = run_as_log_read([&] { return log.read(offset, buffer); });
         log_bytes_ += count;
-        if (count == 0 || offset + count >= log.size()) {
-            const std::scoped_lock lock{mutex_};
+        // A log counts as copied once every byte was read, from 0 on without a gap
+        // (a reader may start at read_options::offset where an earlier one stopped).
+        const std::scoped_lock lock{mutex_};
+        auto& read_up_to = log_read_up_to_[generation];
+        if (offset <= read_up_to) {
+            read_up_to = std::max(read_up_to, offset + count);
+        }
+        if (read_up_to >= log.size()) {
             logs_copied_.insert(generation);
         }
         return count;
@@ -466,6 +489,7 @@ class session_state {
     struct database_entry {
         database_file file;
         bool copied = false;
+        std::uint64_t handed_out = 0;  // stream pages handed out from page 0 without a gap
         std::string drop_reason;
     };
 
@@ -717,12 +741,13 @@ class session_state {
     backup_info logs_mark_{};  // log tip and time when the logs were listed
 
     mutable std::mutex mutex_;
-    session_phase phase_ = session_phase::databases;  // under mutex_
-    std::vector<database_entry> databases_;           // copied, drop_reason under mutex_
-    std::exception_ptr cancel_error_;                 // under mutex_
-    std::set<log_generation> logs_copied_;            // under mutex_
-    std::vector<log_file> logs_;                      // under mutex_
-    bool truncated_ = false;                          // under mutex_
+    session_phase phase_ = session_phase::databases;          // under mutex_
+    std::vector<database_entry> databases_;                   // copied, drop_reason under mutex_
+    std::exception_ptr cancel_error_;                         // under mutex_
+    std::set<log_generation> logs_copied_;                    // under mutex_
+    std::map<log_generation, std::uint64_t> log_read_up_to_;  // under mutex_
+    std::vector<log_file> logs_;                              // under mutex_
+    bool truncated_ = false;                                  // under mutex_
 
     // Written by begin and prepare_logs only, before any reader may use them.
     log_generation copy_low_ = 0;

@@ -110,15 +110,7 @@ class any_storage {
             model->sync_directory(path);
         }
         [[nodiscard]] const void* identity() noexcept override {
-            if constexpr (requires { model->identity(); }) {
-                return model->identity();
-            } else if constexpr (requires { model->inner(); }) {
-                return storage_model<std::remove_cvref_t<decltype(model->inner())>>{model->inner()}
-                    .identity();
-            } else {
-                static const char per_type = 0;
-                return &per_type;
-            }
+            return detail::storage_identity(*model);
         }
     };
 

@@ -92,4 +92,23 @@ concept storage = storage_file<typename Storage::file> &&
     { storage.sync_directory(path) } -> std::same_as<void>;
 };
 
+namespace detail {
+
+/// What makes two storage objects one namespace: a storage's own identity() if it
+/// has one (memory_storage: its tree), the wrapped storage's for a wrapper, else one
+/// per storage type (real file systems).
+template <class Storage>
+const void* storage_identity(Storage& storage) {
+    if constexpr (requires { storage.identity(); }) {
+        return storage.identity();
+    } else if constexpr (requires { storage.inner(); }) {
+        return storage_identity(storage.inner());
+    } else {
+        static const char per_type = 0;
+        return &per_type;
+    }
+}
+
+}  // namespace detail
+
 }  // namespace hotbackup::inline v1

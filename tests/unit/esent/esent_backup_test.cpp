@@ -1123,3 +1123,101 @@ TEST_CASE("esent: JetBeginTransaction, JetCommitTransaction and JetRollback", "[
         REQUIRE(JetRollback(sesid, 0) == JET_errSuccess);
     }
 }
+
+// ---- 8. Termination with a backup, and what must not destroy data ----
+
+TEST_CASE("esent: JetTerm2 ends a backup with TermAbrupt or TermStopBackup, also a typed one",
+          "[esent]") {
+    posix_fixture fixture;
+    instance_guard guard;
+
+    SECTION("an esent session") {
+        for (const auto grbit : {JET_bitTermAbrupt, JET_bitTermStopBackup}) {
+            INFO(grbit);
+            const auto live = start_populated(guard, fixture.root / std::to_string(grbit), "t");
+            REQUIRE(JetBeginExternalBackupInstance(live.instance, 0) == JET_errSuccess);
+            CHECK(JetTerm2(live.instance, JET_bitTermComplete) == JET_errBackupInProgress);
+            CHECK(JetTerm2(live.instance, grbit) == JET_errSuccess);
+            CHECK(JetEndExternalBackupInstance(live.instance) == JET_errInvalidInstance);
+        }
+    }
+    SECTION("a session begun through the typed engine") {
+        const auto live = start_populated(guard, fixture.root / "typed", "typed");
+        auto session = hotbackup::begin_backup(engine_of(live.instance), hotbackup::full_backup);
+        CHECK(JetBeginExternalBackupInstance(live.instance, 0) == JET_errBackupInProgress);
+        CHECK(JetTerm2(live.instance, JET_bitTermComplete) == JET_errBackupInProgress);
+        CHECK(JetTerm2(live.instance, JET_bitTermStopBackup) == JET_errSuccess);
+        CHECK_THROWS_AS(session.databases(), hotbackup::backup_error);
+    }
+}
+
+TEST_CASE("esent: an incremental backup ended before JetGetLogInfo records nothing", "[esent]") {
+    posix_fixture fixture;
+    instance_guard guard;
+    const auto live = start_populated(guard, fixture.root, "inc");
+    full_backup(live.instance, true);
+    fill(live.sesid, live.dbid, 10, "more");
+    REQUIRE(JetBeginExternalBackupInstance(live.instance, JET_bitBackupIncremental) ==
+            JET_errSuccess);
+    REQUIRE(JetEndExternalBackupInstance(live.instance) == JET_errSuccess);
+    const auto header =
+        engine_of(live.instance).database_header_of(database_of(live.sesid, live.dbid));
+    CHECK(header.slot(hotbackup::backup_slot::incremental).generation_low == 0);
+    CHECK(header.slot(hotbackup::backup_slot::differential).generation_low == 0);
+}
+
+TEST_CASE(
+    "esent: JET_bitDbOverwriteExisting never deletes an attached database; a second "
+    "JetTruncateLog deletes nothing",
+    "[esent]") {
+    posix_fixture fixture;
+    instance_guard guard;
+    const auto live = start_populated(guard, fixture.root, "overwrite");
+    JET_DBID dbid = 0;
+    CHECK(JetCreateDatabase(live.sesid, live.database.c_str(), nullptr, &dbid,
+                            JET_bitDbOverwriteExisting) == JET_errDatabaseDuplicate);
+    CHECK(engine_of(live.instance)
+              .begin_transaction()
+              .get(database_of(live.sesid, live.dbid), "k3")
+              .has_value());
+
+    REQUIRE(JetBeginExternalBackupInstance(live.instance, 0) == JET_errSuccess);
+    for (const auto& database : attach_info(live.instance)) {
+        (void)copy_file(live.instance, database);
+    }
+    for (const auto& log : log_info(live.instance)) {
+        (void)copy_file(live.instance, log);
+    }
+    CHECK(JetTruncateLogInstance(live.instance) == JET_errSuccess);
+    CHECK(JetTruncateLogInstance(live.instance) == JET_errSuccess);
+    CHECK(JetEndExternalBackupInstance(live.instance) == JET_errSuccess);
+}
+
+TEST_CASE("esent: log reads are a multiple of the database page size, not of 4 KiB", "[esent]") {
+    // B §7.9: with 8 KiB database pages, a 12 KiB read of a log (three whole log
+    // segments) is refused.
+    posix_fixture fixture;
+    instance_guard guard;
+    auto instance = create_instance(guard, fixture.root, "pages");
+    REQUIRE(JetSetSystemParameter(&instance, 0, JET_paramDatabasePageSize, 8192, nullptr) ==
+            JET_errSuccess);
+    REQUIRE(JetInit(&instance) == JET_errSuccess);
+    const auto sesid = begin_session(instance);
+    fill(sesid, create_database(sesid, (fixture.root / "eight.edb").string()), 5);
+    REQUIRE(JetBeginExternalBackupInstance(instance, JET_bitBackupIncremental) ==
+            JET_errMissingFullBackup);
+    REQUIRE(JetBeginExternalBackupInstance(instance, 0) == JET_errSuccess);
+    const auto logs = log_info(instance);
+    REQUIRE_FALSE(logs.empty());
+    const auto handle = open_file(instance, logs.front());
+    page_buffer buffer{4};
+    unsigned long read = 0;
+    CHECK(JetReadFileInstance(instance, handle, buffer.data(), 3 * 4096, &read) ==
+          JET_errInvalidParameter);
+    CHECK(JetReadFileInstance(instance, handle, buffer.data(), 2 * 4096, &read) ==
+          JET_errInvalidParameter);  // one database page: below the 2-page minimum
+    CHECK(JetReadFileInstance(instance, handle, buffer.data(), 4 * 4096, &read) == JET_errSuccess);
+    CHECK(read == 4 * 4096);
+    CHECK(JetCloseFileInstance(instance, handle) == JET_errSuccess);
+    CHECK(JetEndExternalBackupInstance2(instance, JET_bitBackupEndAbort) == JET_errSuccess);
+}
