@@ -8,6 +8,7 @@
 // The Jet* registry is process-global: every test terminates each instance it made
 // (instance_guard), also when a REQUIRE fails, so the mode resets between tests.
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -1220,4 +1221,91 @@ TEST_CASE("esent: log reads are a multiple of the database page size, not of 4 K
     CHECK(read == 4 * 4096);
     CHECK(JetCloseFileInstance(instance, handle) == JET_errSuccess);
     CHECK(JetEndExternalBackupInstance2(instance, JET_bitBackupEndAbort) == JET_errSuccess);
+}
+
+TEST_CASE("esent: JetGetTruncateLogInfoInstance lists what JetTruncateLogInstance deletes",
+          "[esent]") {
+    posix_fixture fixture;
+    instance_guard guard;
+    const auto live = start_populated(guard, fixture.root, "truncate");
+    // Enough log generations, and a checkpoint past some of them.
+    for (int round = 0; round < 4; ++round) {
+        fill(live.sesid, live.dbid, 30, "round" + std::to_string(round));
+        REQUIRE(JetCommitTransaction(live.sesid, JET_bitForceNewLog) == JET_errSuccess);
+    }
+    engine_of(live.instance).checkpoint();
+    full_backup(live.instance, true);  // a first full backup, so truncation may go far
+    fill(live.sesid, live.dbid, 30, "after");
+    engine_of(live.instance).checkpoint();
+
+    REQUIRE(JetBeginExternalBackupInstance(live.instance, 0) == JET_errSuccess);
+    for (const auto& database : attach_info(live.instance)) {
+        (void)copy_file(live.instance, database);
+    }
+    const auto copied = log_info(live.instance);
+    for (const auto& log : copied) {
+        (void)copy_file(live.instance, log);
+    }
+    unsigned long size = 0;
+    REQUIRE(JetGetTruncateLogInfoInstance(live.instance, nullptr, 0, &size) == JET_errSuccess);
+    std::vector<char> bytes(size);
+    REQUIRE(JetGetTruncateLogInfoInstance(live.instance, bytes.data(), size, &size) ==
+            JET_errSuccess);
+    const auto doomed = split(bytes);
+    REQUIRE_FALSE(doomed.empty());
+    for (const auto& log : doomed) {
+        CHECK(fs::exists(log));
+    }
+    REQUIRE(JetTruncateLogInstance(live.instance) == JET_errSuccess);
+    for (const auto& log : doomed) {
+        CHECK_FALSE(fs::exists(log));
+    }
+    // The newest copied log holds the checkpoint's side of the range: it stays.
+    CHECK(fs::exists(copied.back()));
+    REQUIRE(JetEndExternalBackupInstance(live.instance) == JET_errSuccess);
+}
+
+TEST_CASE("esent: writers commit through their sessions while a backup runs", "[esent][threads]") {
+    posix_fixture fixture;
+    instance_guard guard;
+    const auto live = start_populated(guard, fixture.root, "busy");
+    std::atomic<bool> stop{false};
+    std::atomic<int> failures{0};
+    std::vector<std::thread> writers;
+    for (int writer = 0; writer < 2; ++writer) {
+        writers.emplace_back([&, writer] {
+            JET_SESID sesid = 0;
+            if (JetBeginSession(live.instance, &sesid, nullptr, nullptr) != JET_errSuccess) {
+                ++failures;
+                return;
+            }
+            const auto database = database_of(sesid, live.dbid);
+            for (int sequence = 0; !stop.load(); ++sequence) {
+                if (JetBeginTransaction(sesid) != JET_errSuccess) {
+                    ++failures;
+                    break;
+                }
+                transaction_of(sesid).put(database,
+                                          std::to_string(writer) + "/" + std::to_string(sequence),
+                                          std::string(200, 'w'));
+                if (JetCommitTransaction(sesid, JET_bitCommitLazyFlush) != JET_errSuccess) {
+                    ++failures;
+                    break;
+                }
+            }
+            (void)JetEndSession(sesid, 0);
+        });
+    }
+    // A stop request from another thread while a second backup runs.
+    full_backup(live.instance, true);
+    REQUIRE(JetBeginExternalBackupInstance(live.instance, 0) == JET_errSuccess);
+    std::thread stopper{[&] { CHECK(JetStopBackupInstance(live.instance) == JET_errSuccess); }};
+    stopper.join();
+    CHECK(JetGetLogInfoInstance(live.instance, nullptr, 0, nullptr) == JET_errBackupAbortByServer);
+    CHECK(JetEndExternalBackupInstance(live.instance) == JET_errSuccess);
+    stop = true;
+    for (auto& writer : writers) {
+        writer.join();
+    }
+    CHECK(failures.load() == 0);
 }
