@@ -173,31 +173,31 @@ class page_buffer {
 
 /// The strings of a multi-string.
 inline std::vector<std::string> split(const std::vector<char>& bytes) {
-    std::vector<std::string> strings;
-    for (std::size_t at = 0; at < bytes.size() && bytes[at] != '\0';) {
-        std::string text{&bytes[at]};
-        at += text.size() + 1;
-        strings.push_back(std::move(text));
-    }
-    return strings;
+    return hotbackup::detail::jet::split_multi_string(bytes);
 }
 
-/// JetGetAttachInfoInstance as a client calls it: size query, then the names.
+/// A multi-string getter called as a client calls it: the size, then the names.
+template <class Getter>
+std::vector<std::string> multi_string(Getter getter) {
+    unsigned long size = 0;
+    REQUIRE(getter(nullptr, 0, &size) == JET_errSuccess);
+    std::vector<char> bytes(size);
+    REQUIRE(getter(bytes.data(), size, &size) == JET_errSuccess);
+    return split(bytes);
+}
+
+/// JetGetAttachInfoInstance's names.
 inline std::vector<std::string> attach_info(JET_INSTANCE instance) {
-    unsigned long size = 0;
-    REQUIRE(JetGetAttachInfoInstance(instance, nullptr, 0, &size) == JET_errSuccess);
-    std::vector<char> bytes(size);
-    REQUIRE(JetGetAttachInfoInstance(instance, bytes.data(), size, &size) == JET_errSuccess);
-    return split(bytes);
+    return multi_string([instance](char* names, unsigned long size, unsigned long* actual) {
+        return JetGetAttachInfoInstance(instance, names, size, actual);
+    });
 }
 
-/// JetGetLogInfoInstance likewise (the first call prepares the log phase).
+/// JetGetLogInfoInstance's names (the first call prepares the log phase).
 inline std::vector<std::string> log_info(JET_INSTANCE instance) {
-    unsigned long size = 0;
-    REQUIRE(JetGetLogInfoInstance(instance, nullptr, 0, &size) == JET_errSuccess);
-    std::vector<char> bytes(size);
-    REQUIRE(JetGetLogInfoInstance(instance, bytes.data(), size, &size) == JET_errSuccess);
-    return split(bytes);
+    return multi_string([instance](char* names, unsigned long size, unsigned long* actual) {
+        return JetGetLogInfoInstance(instance, names, size, actual);
+    });
 }
 
 /// Reads an open backup file to its end in chunks of `pages` pages.

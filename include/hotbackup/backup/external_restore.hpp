@@ -486,27 +486,7 @@ class external_restorer {
         options.log_file_size = log_file_size_;
         options.checkpoint_depth = std::max(options.checkpoint_depth, log_file_size_);
         soft_recovery<Storage> recovery{*storage_, options, settings, checkpoint_path};
-        recovery.map_databases(
-            [this](const std::string& logged) -> std::optional<std::filesystem::path> {
-                const auto found = map_.find(logged);
-                if (found == map_.end()) {
-                    return std::nullopt;
-                }
-                return found->second;
-            });
-        std::optional<recovery_result> result;
-        try {
-            result = recovery.run();
-        } catch (const backup_error& error) {
-            if (error.value() != errc::log_file_corrupt) {
-                throw;
-            }
-            const auto generation = error.context().generation.value_or(0);
-            throw backup_error(generation <= options_->generation_high
-                                   ? errc::log_corrupt_during_hard_restore
-                                   : errc::log_corrupt_during_hard_recovery,
-                               error.context(), error.what());
-        }
+        const auto result = replay_mapped(recovery, map_, options_->generation_high);
         if (!result || result->current.generation < last) {
             throw backup_error(errc::missing_restore_log_files,
                                error_context{.file = options_->log_path.string()},

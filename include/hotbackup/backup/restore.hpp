@@ -180,6 +180,35 @@ void discard_tree(Storage& storage, const std::filesystem::path& path) noexcept 
     }
 }
 
+/// Runs hard recovery's replay: each database the logs name is replayed into the
+/// file `map` gives (one it leaves out is ignored), and a damaged log is
+/// log_corrupt_during_hard_restore up to the backup's last generation
+/// `generation_high`, log_corrupt_during_hard_recovery after it.
+template <storage Storage>
+std::optional<recovery_result> replay_mapped(
+    soft_recovery<Storage>& recovery, const std::map<std::string, std::filesystem::path>& map,
+    log_generation generation_high) {
+    recovery.map_databases(
+        [&map](const std::string& logged) -> std::optional<std::filesystem::path> {
+            const auto found = map.find(logged);
+            if (found == map.end()) {
+                return std::nullopt;
+            }
+            return found->second;
+        });
+    try {
+        return recovery.run();
+    } catch (const backup_error& error) {
+        if (error.value() != errc::log_file_corrupt) {
+            throw;
+        }
+        const auto generation = error.context().generation.value_or(0);
+        throw backup_error(generation <= generation_high ? errc::log_corrupt_during_hard_restore
+                                                         : errc::log_corrupt_during_hard_recovery,
+                           error.context(), error.what());
+    }
+}
+
 /// Ends a hard recovery's replay so that the instance opened next replays nothing
 /// again: the log recovery made (or continued) names the databases' original
 /// paths, so a continued log, or one whose header names attachments, is closed and
@@ -576,27 +605,7 @@ class restorer {
         for (const auto& plan : plans_) {
             staged.emplace(plan.database->path, staging_ / plan.staged_name);
         }
-        recovery.map_databases(
-            [&staged](const std::string& logged) -> std::optional<std::filesystem::path> {
-                const auto found = staged.find(logged);
-                if (found == staged.end()) {
-                    return std::nullopt;
-                }
-                return found->second;
-            });
-        std::optional<recovery_result> result;
-        try {
-            result = recovery.run();
-        } catch (const backup_error& error) {
-            if (error.value() != errc::log_file_corrupt) {
-                throw;
-            }
-            const auto generation = error.context().generation.value_or(0);
-            throw backup_error(generation <= chain_.generation_high
-                                   ? errc::log_corrupt_during_hard_restore
-                                   : errc::log_corrupt_during_hard_recovery,
-                               error.context(), error.what());
-        }
+        const auto result = replay_mapped(recovery, staged, chain_.generation_high);
         report_.replayed_records = result ? result->replayed_records : 0;
         if (!result) {
             throw backup_error(errc::missing_restore_log_files, "no log was restored");

@@ -55,6 +55,18 @@ bool is_log_write(const storage_operation& op) {
             op.kind == operation_kind::sync);
 }
 
+/// A started instance on `storage` (under /inst) with one database of `keys` keys;
+/// returns the instance and the session that wrote them.
+template <class Storage>
+std::pair<JET_INSTANCE, JET_SESID> start_on(instance_guard& guard, Storage& storage,
+                                            const char* name, int keys) {
+    auto instance = create_instance_on_storage(guard, any_storage::refer(storage), "/inst", name);
+    REQUIRE(JetInit(&instance) == JET_errSuccess);
+    const auto sesid = begin_session(instance);
+    fill(sesid, create_database(sesid, "/inst/one.edb"), keys);
+    return {instance, sesid};
+}
+
 // ---- probes run from inside other calls ----
 
 /// What Begin and End return while JetTerm runs, seen from inside the storage
@@ -70,11 +82,8 @@ struct term_probe {
 term_probe probe_term() {
     faulty_storage<memory_storage> storage;
     instance_guard guard;  // after the storage: terminates first
-    auto instance = create_instance_on_storage(guard, any_storage::refer(storage), "/inst", "t");
-    REQUIRE(JetInit(&instance) == JET_errSuccess);
-    const auto sesid = begin_session(instance);
     // Commits far below the checkpoint depth leave dirty pages for JetTerm to flush.
-    fill(sesid, create_database(sesid, "/inst/one.edb"), 30);
+    const auto instance = start_on(guard, storage, "t", 30).first;
     term_probe probe;
     // Only JetTerm's own thread probes, and only from now on; the predicate runs
     // under faulty_storage's rule lock, so the nested calls must do no storage I/O
@@ -247,11 +256,7 @@ TEST_CASE("esent: JetBeginExternalBackup returns every documented code", "[esent
     SECTION("LogWriteFail, then InstanceUnavailable: an incremental Begin rolls the log") {
         faulty_storage<memory_storage> storage;
         instance_guard guard;
-        auto instance =
-            create_instance_on_storage(guard, any_storage::refer(storage), "/inst", "f");
-        REQUIRE(JetInit(&instance) == JET_errSuccess);
-        const auto sesid = begin_session(instance);
-        fill(sesid, create_database(sesid, "/inst/one.edb"), 10);
+        const auto instance = start_on(guard, storage, "f", 10).first;
         full_backup(instance, true);
         storage.fail_when(is_log_write);
         CHECK(JetBeginExternalBackupInstance(instance, JET_bitBackupIncremental) ==
@@ -266,11 +271,9 @@ TEST_CASE("esent: JetBeginExternalBackup returns every documented code", "[esent
     SECTION("LogWriteFail from JET_bitForceNewLog, then InstanceUnavailable for Begin") {
         faulty_storage<memory_storage> storage;
         instance_guard guard;
-        auto instance =
-            create_instance_on_storage(guard, any_storage::refer(storage), "/inst", "f");
-        REQUIRE(JetInit(&instance) == JET_errSuccess);
-        const auto sesid = begin_session(instance);
-        fill(sesid, create_database(sesid, "/inst/one.edb"), 10);
+        const auto started = start_on(guard, storage, "f", 10);
+        const auto instance = started.first;
+        const auto sesid = started.second;
         storage.fail_when(is_log_write);
         CHECK(JetCommitTransaction(sesid, JET_bitForceNewLog) == JET_errLogWriteFail);
         storage.disarm();
@@ -344,11 +347,7 @@ TEST_CASE("esent: JetBeginExternalBackup returns every documented code", "[esent
     SECTION("OutOfMemory: an allocation fails while Begin reads the checkpoint") {
         out_of_memory_storage storage;
         instance_guard guard;
-        auto instance =
-            create_instance_on_storage(guard, any_storage::refer(storage), "/inst", "m");
-        REQUIRE(JetInit(&instance) == JET_errSuccess);
-        const auto sesid = begin_session(instance);
-        fill(sesid, create_database(sesid, "/inst/one.edb"), 5);
+        const auto instance = start_on(guard, storage, "m", 5).first;
         storage.fail_open = true;
         CHECK(JetBeginExternalBackupInstance(instance, 0) == JET_errOutOfMemory);
         storage.fail_open = false;
@@ -436,11 +435,9 @@ TEST_CASE("esent: JetEndExternalBackupInstance returns every documented code", "
     SECTION("InstanceUnavailable: after a log write failed") {
         faulty_storage<memory_storage> storage;
         instance_guard guard;
-        auto instance =
-            create_instance_on_storage(guard, any_storage::refer(storage), "/inst", "f");
-        REQUIRE(JetInit(&instance) == JET_errSuccess);
-        const auto sesid = begin_session(instance);
-        fill(sesid, create_database(sesid, "/inst/one.edb"), 10);
+        const auto started = start_on(guard, storage, "f", 10);
+        const auto instance = started.first;
+        const auto sesid = started.second;
         REQUIRE(JetBeginExternalBackupInstance(instance, 0) == JET_errSuccess);
         storage.fail_when(is_log_write);
         CHECK(JetCommitTransaction(sesid, JET_bitForceNewLog) == JET_errLogWriteFail);
