@@ -728,9 +728,6 @@ inline JET_ERR open_backup_file(JET_INSTANCE handle, const char* name, JET_HANDL
                 opened.size = file.stream_size;
             }
         }
-        if (opened.size == 0) {
-            fail(JET_errDatabaseNotFound);  // dropped after a read error
-        }
     } else {
         if (std::holds_alternative<database_session>(target->session)) {
             fail(JET_errDatabaseNotFound);
@@ -969,8 +966,9 @@ inline JET_ERR stop_backup(JET_INSTANCE handle) {
     return JET_errSuccess;
 }
 
-/// The instance a JetInit names, made in one-instance mode if needed.
-inline std::shared_ptr<jet_instance> instance_to_init(JET_INSTANCE* handle) {
+/// The instance a JetInit names, made if it names none (unnamed in multi-instance
+/// mode, the one instance of one-instance mode); whether it was made now.
+inline std::pair<std::shared_ptr<jet_instance>, bool> instance_to_init(JET_INSTANCE* handle) {
     auto& all = registry::get();
     const std::scoped_lock lock{all.mutex};
     const bool unnamed = handle == nullptr || *handle == 0 || *handle == JET_instanceNil;
@@ -979,25 +977,25 @@ inline std::shared_ptr<jet_instance> instance_to_init(JET_INSTANCE* handle) {
             fail(JET_errRunningInMultiInstanceMode);
         }
         if (unnamed) {
-            return all.make_instance({}, any_storage{});
+            return {all.make_instance({}, any_storage{}), true};
         }
         const auto found = all.instances.find(*handle);
         if (found == all.instances.end()) {
             fail(JET_errInvalidParameter);
         }
-        return found->second;
+        return {found->second, false};
     }
     all.mode = instance_mode::one_instance;
     if (all.legacy != 0) {
-        return all.instances.at(all.legacy);
+        return {all.instances.at(all.legacy), false};
     }
     auto made = all.make_instance({}, any_storage{});
     all.legacy = made->id;
-    return made;
+    return {made, true};
 }
 
 inline JET_ERR init(JET_INSTANCE* handle) {
-    auto target = instance_to_init(handle);
+    const auto [target, made_now] = instance_to_init(handle);
     const std::scoped_lock lifecycle{target->lifecycle_mutex};
     auto expected = api_state::created;
     if (!target->state.compare_exchange_strong(expected, api_state::initializing)) {
@@ -1009,6 +1007,12 @@ inline JET_ERR init(JET_INSTANCE* handle) {
     } catch (...) {
         target->engine.reset();
         target->state.store(api_state::created);
+        if (made_now) {
+            // Nobody holds its handle: it goes, and the mode with it if it was the last.
+            auto& all = registry::get();
+            const std::scoped_lock lock{all.mutex};
+            all.forget(target->id);
+        }
         throw;
     }
     target->state.store(api_state::running);
@@ -1074,7 +1078,11 @@ inline JET_ERR term(JET_INSTANCE handle, JET_GRBIT grbit) {
             }
         }
     } else {
-        target->state.store(api_state::terminating);
+        // Created only; a restore that began meanwhile keeps it (and its paths).
+        auto expected = api_state::created;
+        if (!target->state.compare_exchange_strong(expected, api_state::terminating)) {
+            fail(JET_errRestoreInProgress);
+        }
     }
     {
         auto& all = registry::get();
@@ -1250,6 +1258,15 @@ inline JET_ERR external_restore(const char* checkpoint_path, const char* log_pat
     report_status(callback, JET_snpRestore, JET_sntBegin);
     try {
         (void)hotbackup::external_restore(storage, options);
+    } catch (const backup_error& error) {
+        report_status(callback, JET_snpRestore, JET_sntFail);
+        if (error.value() == errc::system_path_in_use ||
+            error.value() == errc::log_file_path_in_use) {
+            // An instance runs on these directories: a running target instance,
+            // which this restore does not support.
+            fail(JET_errBadRestoreTargetInstance);
+        }
+        throw;
     } catch (...) {
         report_status(callback, JET_snpRestore, JET_sntFail);
         throw;
@@ -2079,10 +2096,27 @@ inline JET_ERR JetRestoreInstance(JET_INSTANCE instance, JET_PCSTR sz, JET_PCSTR
             jet::fail(JET_errInvalidParameter);
         }
         auto target = jet::find_instance(instance);
-        auto expected = jet::api_state::created;
-        if (!target->state.compare_exchange_strong(expected, jet::api_state::restoring)) {
-            jet::fail(expected == jet::api_state::running ? JET_errAlreadyInitialized
-                                                          : JET_errRestoreInProgress);
+        std::string checkpoint_path;
+        std::string log_path;
+        {
+            // Only the change of state and a copy of the paths under the lock: the
+            // status callback may call JetGetSystemParameter, JetTerm or JetInit.
+            const std::scoped_lock lifecycle{target->lifecycle_mutex};
+            auto expected = jet::api_state::created;
+            if (!target->state.compare_exchange_strong(expected, jet::api_state::restoring)) {
+                switch (expected) {
+                    case jet::api_state::running:
+                        jet::fail(JET_errAlreadyInitialized);
+                    case jet::api_state::terminating:
+                        jet::fail(JET_errTermInProgress);
+                    case jet::api_state::initializing:
+                        jet::fail(JET_errNotInitialized);
+                    default:
+                        jet::fail(JET_errRestoreInProgress);
+                }
+            }
+            checkpoint_path = target->options.system_path.string();
+            log_path = target->options.log_path.string();
         }
         struct back_to_created {
             jet::jet_instance* target;
@@ -2139,8 +2173,6 @@ inline JET_ERR JetRestoreInstance(JET_INSTANCE instance, JET_PCSTR sz, JET_PCSTR
         for (std::size_t at = 0; at < logged.size(); ++at) {
             map.push_back({logged[at].data(), restored[at].data()});
         }
-        auto checkpoint_path = target->options.system_path.string();
-        auto log_path = target->options.log_path.string();
         return jet::external_restore(
             checkpoint_path.c_str(), log_path.c_str(), map.empty() ? nullptr : map.data(),
             static_cast<long>(map.size()), directory.string().c_str(),

@@ -37,8 +37,9 @@
 // databases unusable and the whole restore must be redone from the backup, as with
 // ESE; running it again with the same arguments finishes it.
 //
-// Errors: backup_error: invalid_parameter (options, a database named twice), the
-// codes above, log_corrupt_during_hard_restore (a backup log fails replay),
+// Errors: backup_error: invalid_parameter (options, a database named twice),
+// system_path_in_use / log_file_path_in_use (an open instance uses the checkpoint
+// or log directory), the codes above, log_corrupt_during_hard_restore (a backup log fails replay),
 // log_corrupt_during_hard_recovery (a later log), database_corrupted (a damaged
 // header), database_log_set_mismatch (the logs never attach a mapped database),
 // file_not_found, storage errors.
@@ -63,6 +64,7 @@
 #include "hotbackup/engine/checkpoint.hpp"
 #include "hotbackup/engine/database_header.hpp"
 #include "hotbackup/engine/file_names.hpp"
+#include "hotbackup/engine/instance.hpp"  // detail::path_claim
 #include "hotbackup/engine/instance_options.hpp"
 #include "hotbackup/engine/log_reader.hpp"
 #include "hotbackup/engine/log_writer.hpp"
@@ -123,6 +125,12 @@ class external_restorer {
         validate();
         storage_->create_directories(options_->checkpoint_path);
         storage_->create_directories(options_->log_path);
+        // An instance running on these directories would have its checkpoint and
+        // its current log rewritten under it: claim them as an instance does.
+        const path_claim system_claim{storage_identity(*storage_), "system path",
+                                      options_->checkpoint_path, errc::system_path_in_use};
+        const path_claim log_claim{storage_identity(*storage_), "log path", options_->log_path,
+                                   errc::log_file_path_in_use};
         check_backup_logs();
         const auto roll_forward = check_log_path();
         const auto last =
@@ -402,12 +410,15 @@ class external_restorer {
         if (!plan.prepared_before) {
             auto header = plan.header;
             header.current_full.generation_high = options_->generation_high;
+            // The header first: once it is durable, a retry takes the database as
+            // prepared and never looks for the trailer again.
             auto file = storage_->open(path, open_mode::read_write);
-            const std::vector<std::byte> zeros(page_size_);
-            file.write_at(plan.stream_size - page_size_, zeros);
             const auto encoded = header.encode();
             file.write_at(0, encoded);
             file.write_at(page_size_, encoded);
+            file.sync();
+            const std::vector<std::byte> zeros(page_size_);
+            file.write_at(plan.stream_size - page_size_, zeros);
             file.sync();
             file.close();
         }
@@ -494,6 +505,11 @@ class external_restorer {
         }
         report_.replayed_records = result->replayed_records;
         close_replayed_log(*storage_, settings, *result, checkpoint_path);
+        // Every database replayed clean before any forgets its backup, so a failure
+        // here leaves them all as a retry expects them.
+        for (const auto& [logged, path] : map_) {
+            (void)replayed_header(*storage_, path, page_size_);
+        }
         for (const auto& [logged, path] : map_) {
             record_restored_backup(*storage_, path, page_size_, backup_slot::full);
         }

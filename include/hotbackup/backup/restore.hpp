@@ -231,17 +231,16 @@ void close_replayed_log(Storage& storage, const log_settings& settings,
     storage.sync_directory(checkpoint_path.parent_path());
 }
 
-/// Moves the backup a replayed database was restored from out of its current-full
-/// info into `slot`, where a later incremental backup looks for it, after checking
-/// that replay left the database clean. Throws backup_error: database_corrupted,
-/// database_log_set_mismatch (the replayed logs never attach it), storage errors.
+/// The header of a database after replay, which must have left it clean. Throws
+/// backup_error: database_corrupted, database_log_set_mismatch (the replayed logs
+/// never attach it), storage errors.
 template <storage Storage>
-void record_restored_backup(Storage& storage, const std::filesystem::path& path,
-                            std::uint32_t page_size, backup_slot slot) {
-    auto file = storage.open(path, open_mode::read_write);
+database_header replayed_header(Storage& storage, const std::filesystem::path& path,
+                                std::uint32_t page_size) {
+    auto file = storage.open(path, open_mode::read_only);
     std::vector<std::byte> page(page_size);
-    file.read_at(0, page);
-    auto header = database_header::decode(page);
+    (void)file.read_at(0, page);
+    const auto header = database_header::decode(page);
     if (!header) {
         throw backup_error(errc::database_corrupted, error_context{.file = path.string()},
                            "the header is damaged after replay");
@@ -250,9 +249,20 @@ void record_restored_backup(Storage& storage, const std::filesystem::path& path,
         throw backup_error(errc::database_log_set_mismatch, error_context{.file = path.string()},
                            "the restored logs never attach this database");
     }
-    header->slot(slot) = header->current_full;
-    header->current_full = {};
-    const auto encoded = header->encode();
+    return *header;
+}
+
+/// Moves the backup a replayed database was restored from out of its current-full
+/// info into `slot`, where a later incremental backup looks for it, after checking
+/// that replay left the database clean. Throws as replayed_header().
+template <storage Storage>
+void record_restored_backup(Storage& storage, const std::filesystem::path& path,
+                            std::uint32_t page_size, backup_slot slot) {
+    auto header = replayed_header(storage, path, page_size);
+    header.slot(slot) = header.current_full;
+    header.current_full = {};
+    const auto encoded = header.encode();
+    auto file = storage.open(path, open_mode::read_write);
     file.write_at(0, encoded);
     file.sync();
     file.write_at(page_size, encoded);

@@ -39,9 +39,10 @@
 // and drops that database from the backup; the session goes on. A damaged log
 // throws log_read_verify_failure and cancels the session: every later call throws
 // that error again. A database counts as copied once its last chunk was handed
-// out, a log once its last byte was, each after every byte before it (readers that
-// start at read_options::offset continue where earlier ones stopped; a gap leaves
-// the file not copied).
+// out, a log once its last byte was, each after every byte before it: a reader
+// that starts at read_options::offset continues where an earlier one stopped, and
+// a part read before the part ahead of it was handed out does not count (so read
+// one file in order; a gap leaves it not copied).
 //
 // Thread-safety: the files of one session may be read at once from different
 // threads (one thread per generator); a session object's own members are called

@@ -8,6 +8,7 @@
 // The Jet* registry is process-global: every test terminates each instance it made
 // (instance_guard), also when a REQUIRE fails, so the mode resets between tests.
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -65,6 +66,15 @@ std::pair<JET_INSTANCE, JET_SESID> start_on(instance_guard& guard, Storage& stor
     const auto sesid = begin_session(instance);
     fill(sesid, create_database(sesid, "/inst/one.edb"), keys);
     return {instance, sesid};
+}
+
+/// The file names in a directory, sorted.
+std::set<std::string> listing(const fs::path& directory) {
+    std::set<std::string> names;
+    for (const auto& entry : fs::directory_iterator{directory}) {
+        names.insert(entry.path().filename().string());
+    }
+    return names;
 }
 
 // ---- probes run from inside other calls ----
@@ -1187,7 +1197,10 @@ TEST_CASE(
         (void)copy_file(live.instance, log);
     }
     CHECK(JetTruncateLogInstance(live.instance) == JET_errSuccess);
+    const auto logs = fs::path{live.database}.parent_path() / "log";
+    const auto before = listing(logs);
     CHECK(JetTruncateLogInstance(live.instance) == JET_errSuccess);
+    CHECK(listing(logs) == before);
     CHECK(JetEndExternalBackupInstance(live.instance) == JET_errSuccess);
 }
 
@@ -1250,15 +1263,16 @@ TEST_CASE("esent: JetGetTruncateLogInfoInstance lists what JetTruncateLogInstanc
             JET_errSuccess);
     const auto doomed = split(bytes);
     REQUIRE_FALSE(doomed.empty());
+    const auto directory = fs::path{doomed.front()}.parent_path();
+    auto expected = listing(directory);
     for (const auto& log : doomed) {
-        CHECK(fs::exists(log));
+        CHECK(expected.erase(fs::path{log}.filename().string()) == 1);
     }
     REQUIRE(JetTruncateLogInstance(live.instance) == JET_errSuccess);
-    for (const auto& log : doomed) {
-        CHECK_FALSE(fs::exists(log));
-    }
-    // The newest copied log holds the checkpoint's side of the range: it stays.
-    CHECK(fs::exists(copied.back()));
+    // Exactly the listed logs are gone; the newest copied one (the checkpoint's side
+    // of the range) is among those that stay.
+    CHECK(listing(directory) == expected);
+    CHECK(expected.contains(fs::path{copied.back()}.filename().string()));
     REQUIRE(JetEndExternalBackupInstance(live.instance) == JET_errSuccess);
 }
 
@@ -1268,6 +1282,7 @@ TEST_CASE("esent: writers commit through their sessions while a backup runs", "[
     const auto live = start_populated(guard, fixture.root, "busy");
     std::atomic<bool> stop{false};
     std::atomic<int> failures{0};
+    std::array<std::atomic<int>, 2> commits{};
     std::vector<std::thread> writers;
     for (int writer = 0; writer < 2; ++writer) {
         writers.emplace_back([&, writer] {
@@ -1289,16 +1304,46 @@ TEST_CASE("esent: writers commit through their sessions while a backup runs", "[
                     ++failures;
                     break;
                 }
+                ++commits.at(static_cast<std::size_t>(writer));
             }
             (void)JetEndSession(sesid, 0);
         });
     }
-    // A stop request from another thread while a second backup runs.
+    const auto wait_for_commits = [&](int at_least) {
+        while ((commits[0].load() < at_least || commits[1].load() < at_least) &&
+               failures.load() == 0) {
+            std::this_thread::yield();
+        }
+    };
+    wait_for_commits(20);
     full_backup(live.instance, true);
+    wait_for_commits(commits[0].load() + 20);  // they went on during and after it
+
+    // A stop request from this thread while another one reads a database over and
+    // over: its next call fails with BackupAbortByServer, Close and End still work.
     REQUIRE(JetBeginExternalBackupInstance(live.instance, 0) == JET_errSuccess);
-    std::thread stopper{[&] { CHECK(JetStopBackupInstance(live.instance) == JET_errSuccess); }};
-    stopper.join();
-    CHECK(JetGetLogInfoInstance(live.instance, nullptr, 0, nullptr) == JET_errBackupAbortByServer);
+    std::atomic<int> reads{0};
+    std::atomic<JET_ERR> reader_result{JET_errSuccess};
+    std::thread reader{[&] {
+        const page_buffer buffer{4};
+        while (reader_result.load() == JET_errSuccess) {
+            JET_HANDLE handle = 0;
+            auto code = JetOpenFileInstance(live.instance, live.database.c_str(), &handle, nullptr,
+                                            nullptr);
+            for (unsigned long count = 1; code == JET_errSuccess && count != 0; ++reads) {
+                code = JetReadFileInstance(live.instance, handle, buffer.data(), buffer.size(),
+                                           &count);
+            }
+            (void)JetCloseFileInstance(live.instance, handle);
+            reader_result = code;
+        }
+    }};
+    while (reads.load() < 5 && reader_result.load() == JET_errSuccess) {
+        std::this_thread::yield();
+    }
+    CHECK(JetStopBackupInstance(live.instance) == JET_errSuccess);
+    reader.join();
+    CHECK(reader_result.load() == JET_errBackupAbortByServer);
     CHECK(JetEndExternalBackupInstance(live.instance) == JET_errSuccess);
     stop = true;
     for (auto& writer : writers) {

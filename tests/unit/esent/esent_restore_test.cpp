@@ -2,6 +2,7 @@
 // client copied itself, its codes for bad input (B §5), its status callback, and
 // JetBackupInstance / JetRestoreInstance (and their one-instance forms) built on
 // the backup calls.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -417,4 +418,86 @@ TEST_CASE("esent: JetBackup and JetRestore in one-instance mode", "[esent][resto
     auto& engine = engine_of(instance);
     const auto reader = engine.begin_transaction();
     CHECK(reader.get(engine.attached_databases().front().id, "legacy24").has_value());
+}
+
+namespace {
+
+/// What JetTerm and JetGetSystemParameter return from inside JetRestoreInstance's
+/// status callback.
+JET_INSTANCE restoring = 0;
+std::vector<JET_ERR> term_codes;
+std::vector<JET_ERR> parameter_codes;
+
+JET_ERR call_during_restore(JET_SESID /*sesid*/, JET_SNP /*snp*/, JET_SNT /*snt*/, void* /*pv*/) {
+    term_codes.push_back(JetTerm(restoring));
+    std::array<char, 256> path{};
+    parameter_codes.push_back(JetGetSystemParameter(restoring, 0, JET_paramSystemPath, nullptr,
+                                                    path.data(), path.size()));
+    return JET_errSuccess;
+}
+
+}  // namespace
+
+TEST_CASE("esent: an instance being restored cannot be terminated, and its parameters read",
+          "[esent][restore]") {
+    posix_fixture fixture;
+    const auto backup = (fixture.root / "backup").string();
+    {
+        instance_guard guard;
+        const auto live = start_populated(guard, fixture.root / "live", "live");
+        REQUIRE(JetBackupInstance(live.instance, backup.c_str(), 0, nullptr) == JET_errSuccess);
+    }
+    instance_guard guard;
+    restoring = create_instance(guard, fixture.root / "target", "target");
+    term_codes.clear();
+    parameter_codes.clear();
+    REQUIRE(JetRestoreInstance(restoring, backup.c_str(), (fixture.root / "out").string().c_str(),
+                               &call_during_restore) == JET_errSuccess);
+    REQUIRE_FALSE(term_codes.empty());
+    for (const auto code : term_codes) {
+        CHECK(code == JET_errRestoreInProgress);
+    }
+    for (const auto code : parameter_codes) {
+        CHECK(code == JET_errSuccess);
+    }
+    CHECK(JetInit(&restoring) == JET_errSuccess);
+}
+
+TEST_CASE("esent: a restore onto a running instance's directories is refused", "[esent][restore]") {
+    posix_fixture fixture;
+    const auto backups = make_backups(fixture.root);
+    auto call = make_call(backups, fixture.root / "restored");
+    instance_guard guard;
+    // An instance running with the restore's checkpoint and log directories.
+    JET_INSTANCE running = 0;
+    REQUIRE(JetCreateInstance(&running, "running") == JET_errSuccess);
+    guard.add(running);
+    REQUIRE(JetSetSystemParameter(&running, 0, JET_paramSystemPath, 0, call.checkpoint.c_str()) ==
+            JET_errSuccess);
+    REQUIRE(JetSetSystemParameter(&running, 0, JET_paramLogFilePath, 0, call.log.c_str()) ==
+            JET_errSuccess);
+    REQUIRE(JetSetSystemParameter(&running, 0, JET_paramCreatePathIfNotExist, 1, nullptr) ==
+            JET_errSuccess);
+    REQUIRE(JetSetSystemParameter(&running, 0, JET_paramDatabasePageSize, page_size, nullptr) ==
+            JET_errSuccess);
+    REQUIRE(JetInit(&running) == JET_errSuccess);
+    const auto before = fs::last_write_time(fs::path{call.checkpoint} / "edb.chk");
+    CHECK(call.run() == JET_errBadRestoreTargetInstance);
+    CHECK(fs::last_write_time(fs::path{call.checkpoint} / "edb.chk") == before);
+}
+
+TEST_CASE("esent: a failed JetInit of an instance it made leaves no instance behind", "[esent]") {
+    posix_fixture fixture;
+    const auto missing = (fixture.root / "missing").string();
+    // One-instance mode: the system path does not exist and may not be made.
+    REQUIRE(JetSetSystemParameter(nullptr, 0, JET_paramSystemPath, 0, missing.c_str()) ==
+            JET_errSuccess);
+    CHECK(JetInit(nullptr) == JET_errInvalidSystemPath);
+    // No instance is left, so no mode either: the legacy calls find no mode, and
+    // JetCreateInstance may start multi-instance mode.
+    CHECK(JetBeginExternalBackup(0) == JET_errInvalidParameter);
+    instance_guard guard;
+    JET_INSTANCE instance = 0;
+    CHECK(JetCreateInstance(&instance, "after") == JET_errSuccess);
+    guard.add(instance);
 }
