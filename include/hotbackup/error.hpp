@@ -1,12 +1,13 @@
-// Errors of hotbackup. Every run-time failure is an `errc`, whose values are the
-// JET_err numbers of Microsoft ESE, so a failure reads the same here, in
-// `esent.hpp` and in ESE's documentation. `errc` plugs into <system_error> through
-// `error_category()`, and the typed API throws it as `backup_error`, whose message
-// names the file, page or log generation involved.
-//
-// Thread safety: the category is one immutable object, and every function here is
-// safe to call from any thread. A `backup_error` is an immutable value; copies share
-// their context and never throw.
+/// \file
+/// Errors of hotbackup. Every run-time failure is an `errc`, whose values are the
+/// JET_err numbers of Microsoft ESE, so a failure reads the same here, in
+/// `esent.hpp` and in ESE's documentation. `errc` plugs into `<system_error>` through
+/// `error_category()`, and the typed API throws it as `backup_error`, whose message
+/// names the file, page or log generation involved.
+///
+/// Thread safety: the category is one immutable object, and every function here is
+/// safe to call from any thread. A `backup_error` is an immutable value; copies share
+/// their context and never throw.
 #pragma once
 
 #include <array>
@@ -201,9 +202,13 @@ enum class errc : int {
 
 }  // namespace hotbackup::inline v1
 
-/// Lets an `errc` convert implicitly to std::error_code (through `make_error_code`).
+// Lets an `errc` convert implicitly to std::error_code (through `make_error_code`).
+// Doxygen 1.9 cannot place a specialisation of a std template; it stays out of the
+// reference.
+/// \cond
 template <>
 struct std::is_error_code_enum<hotbackup::errc> : std::true_type {};
+/// \endcond
 
 namespace hotbackup::inline v1::detail {
 
@@ -976,7 +981,7 @@ struct error_context {
 /// `error_category()`; what() reads
 /// "<file>: page <N>: log generation <G> (0x<8 hex digits>): <detail>: <message>",
 /// each absent part left out with its ": ". Copies share the context, so copying
-/// never throws.
+/// never throws. Thread safety: immutable; copies may be used on any threads.
 class backup_error : public std::system_error {
   public:
     /// An error with no context. Throws std::bad_alloc.
@@ -990,18 +995,22 @@ class backup_error : public std::system_error {
           state_(std::make_shared<const state>(
               state{.what = compose(context, detail, code), .context = std::move(context)})) {}
 
-    // Copies, no moves: a moved-from backup_error would have no context to return.
+    /// Copies `other`, sharing its context; never throws. There are no moves: a
+    /// moved-from backup_error would have no context to return.
     backup_error(const backup_error&) = default;
+    /// Makes this a copy of `other`, sharing its context; never throws.
     backup_error& operator=(const backup_error&) = default;
     ~backup_error() override = default;
 
     /// The error, as code().value() converted back to `errc`.
     [[nodiscard]] errc value() const noexcept { return static_cast<errc>(code().value()); }
 
-    /// The file, page and log generation given when the error was thrown.
+    /// The file, page and log generation given when the error was thrown. Valid while
+    /// this error or a copy of it lives.
     [[nodiscard]] const error_context& context() const noexcept { return state_->context; }
 
-    /// The composed message, as described for the class.
+    /// The composed message, as described for the class. Valid while this error or a
+    /// copy of it lives.
     [[nodiscard]] const char* what() const noexcept override { return state_->what.c_str(); }
 
   private:

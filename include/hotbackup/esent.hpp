@@ -1,54 +1,55 @@
-// esent.hpp: the ESE-compatible API (ese-reference.md Part A §1–§3, §9–§11; B §1–§3,
-// §5). The Jet* backup and restore calls of Microsoft's esent.h, spelled as there
-// (`unsigned long`, `long`, `JET_API_PTR`, `char*` paths: the A forms and the
-// unsuffixed names), returning ESE's JET_err numbers, so that an ESE backup client
-// compiles and behaves as it did on Windows. It is a layer over the typed API:
-// each instance is an `instance<any_storage>`, each backup a typestate session.
-// No exception crosses it: every call returns a JET_ERR (an allocation failure is
-// JET_errOutOfMemory).
-//
-// The names live in namespace hotbackup::esent and, as in esent.h, in the global
-// namespace (a using-directive; define HOTBACKUP_ESENT_NO_GLOBAL_NAMES to keep them
-// out of it).
-//
-// Modes (B §1 item 6): JetCreateInstance puts the process in multi-instance mode;
-// JetInit (or JetRestore) with no instance created, in one-instance (legacy) mode,
-// where the handle-less calls (JetBeginExternalBackup, ...) work and the handle is
-// ignored. Parameters set on no instance are the defaults of the instances made
-// later. The mode resets when the last instance terminates.
-//
-// Where this differs from ESE, by decision (Part A §2–§3, §9–§10):
-// - JetEndExternalBackup* returns JET_errSuccess once a session existed, also after
-//   JetStopBackup or before the log phase (the backup is then aborted).
-// - JetReadFile checks its handle (JET_errInvalidParameter).
-// - Restore returns StartingRestoreLogTooHigh / EndingRestoreLogTooLow, and does
-//   not swap JetExternalRestore2's target paths.
-// - Only listed logs can be opened (JET_errInvalidParameter for another existing
-//   log), and only until JetTruncateLog (then JET_errInvalidBackupSequence); an
-//   incremental backup lists its logs when it begins (the log is rolled then, not
-//   at JetGetLogInfo).
-// - There is no OS snapshot (JetOSSnapshot*) API, so B §3.7's snapshot row does
-//   not arise; a log failure is JET_errLogWriteFail / JET_errInstanceUnavailable
-//   whatever its cause (no JET_errLogDiskFull, no ...DueToFatalLogDiskFull).
-// - Transactions do not nest (JET_errTransTooDeep for a second level); there are
-//   no tables: write data through the typed transaction (transaction_of()).
-// - JetExternalRestore2's running target instance (JET_wrnTargetInstanceRunning)
-//   is not supported: a named target gives JET_errBadRestoreTargetInstance.
-//   Restore leaves logs outside [genLow, genHigh] in the backup folder alone, and
-//   records the restored backup as the databases' last full one (ESE: only if it
-//   had truncated its logs; a stream does not say). It does not change the mode.
-// - JetBackupInstance supports full and incremental backups into a directory
-//   (no JET_bitBackupAtomic, no NULL path); JetRestoreInstance restores what it
-//   wrote, found through the file hotbackup-jetbackup.txt it leaves there.
-//
-// Typed access: engine_of(instance) is the typed engine behind an initialized
-// JET_INSTANCE; transaction_of(sesid) the typed transaction of a session between
-// JetBeginTransaction and JetCommitTransaction; database_of(sesid, dbid) the typed
-// id of a JET_DBID; create_instance_on() is JetCreateInstance on a chosen storage
-// (memory, fault injection).
-//
-// Thread-safety: every function may be called from any thread; calls on one
-// instance's backup are serialized, as ESE's one backup context is.
+/// \file
+/// The ESE-compatible API (ese-reference.md Part A §1–§3, §9–§11; B §1–§3, §5).
+/// The Jet* backup and restore calls of Microsoft's esent.h, spelled as there
+/// (`unsigned long`, `long`, `JET_API_PTR`, `char*` paths: the A forms and the
+/// unsuffixed names), returning ESE's JET_err numbers, so that an ESE backup client
+/// compiles and behaves as it did on Windows. It is a layer over the typed API:
+/// each instance is an `instance<any_storage>`, each backup a typestate session.
+/// No exception crosses it: every call returns a JET_ERR (an allocation failure is
+/// JET_errOutOfMemory).
+///
+/// The names live in namespace hotbackup::esent and, as in esent.h, in the global
+/// namespace (a using-directive; define HOTBACKUP_ESENT_NO_GLOBAL_NAMES to keep them
+/// out of it).
+///
+/// Modes (B §1 item 6): JetCreateInstance puts the process in multi-instance mode;
+/// JetInit (or JetRestore) with no instance created, in one-instance (legacy) mode,
+/// where the handle-less calls (JetBeginExternalBackup, ...) work and the handle is
+/// ignored. Parameters set on no instance are the defaults of the instances made
+/// later. The mode resets when the last instance terminates.
+///
+/// Where this differs from ESE, by decision (Part A §2–§3, §9–§10):
+/// - `JetEndExternalBackup*` returns JET_errSuccess once a session existed, also
+///   after JetStopBackup or before the log phase (the backup is then aborted).
+/// - JetReadFile checks its handle (JET_errInvalidParameter).
+/// - Restore returns StartingRestoreLogTooHigh / EndingRestoreLogTooLow, and does
+///   not swap JetExternalRestore2's target paths.
+/// - Only listed logs can be opened (JET_errInvalidParameter for another existing
+///   log), and only until JetTruncateLog (then JET_errInvalidBackupSequence); an
+///   incremental backup lists its logs when it begins (the log is rolled then, not
+///   at JetGetLogInfo).
+/// - There is no OS snapshot (`JetOSSnapshot*`) API, so B §3.7's snapshot row does
+///   not arise; a log failure is JET_errLogWriteFail / JET_errInstanceUnavailable
+///   whatever its cause (no JET_errLogDiskFull, no ...DueToFatalLogDiskFull).
+/// - Transactions do not nest (JET_errTransTooDeep for a second level); there are
+///   no tables: write data through the typed transaction (transaction_of()).
+/// - JetExternalRestore2's running target instance (JET_wrnTargetInstanceRunning)
+///   is not supported: a named target gives JET_errBadRestoreTargetInstance.
+///   Restore leaves logs outside [genLow, genHigh] in the backup folder alone, and
+///   records the restored backup as the databases' last full one (ESE: only if it
+///   had truncated its logs; a stream does not say). It does not change the mode.
+/// - JetBackupInstance supports full and incremental backups into a directory
+///   (no JET_bitBackupAtomic, no NULL path); JetRestoreInstance restores what it
+///   wrote, found through the file hotbackup-jetbackup.txt it leaves there.
+///
+/// Typed access: engine_of(instance) is the typed engine behind an initialized
+/// JET_INSTANCE; transaction_of(sesid) the typed transaction of a session between
+/// JetBeginTransaction and JetCommitTransaction; database_of(sesid, dbid) the typed
+/// id of a JET_DBID; create_instance_on() is JetCreateInstance on a chosen storage
+/// (memory, fault injection).
+///
+/// Thread-safety: every function may be called from any thread; calls on one
+/// instance's backup are serialized, as ESE's one backup context is.
 #pragma once
 
 #include <algorithm>
@@ -87,104 +88,220 @@ namespace hotbackup::inline v1::esent {
 
 // ---- types (esent.h) ----
 
+/// esent.h's JET_API_PTR (ULONG_PTR): an unsigned integer as wide as a pointer, the
+/// type of the handles and of numeric parameter values.
 using JET_API_PTR = std::uintptr_t;
+/// esent.h's JET_ERR: a long holding a JET_err* number, returned by every Jet* call.
+/// 0 (JET_errSuccess) is success, a negative number an error, a positive one a
+/// warning (JET_wrn*: the call succeeded).
 using JET_ERR = long;
+/// esent.h's JET_HANDLE (a JET_API_PTR): the open backup file of JetOpenFileInstance,
+/// valid until JetCloseFileInstance, the end of the backup, or a failed read (but
+/// not one failed by JetStopBackup).
 using JET_HANDLE = JET_API_PTR;
+/// esent.h's JET_INSTANCE (a JET_API_PTR): an instance handle from JetCreateInstance
+/// or JetInit, valid until JetTerm; 0 and JET_instanceNil name none.
 using JET_INSTANCE = JET_API_PTR;
+/// esent.h's JET_SESID (a JET_API_PTR): a session handle from JetBeginSession, valid
+/// until JetEndSession or the termination of its instance.
 using JET_SESID = JET_API_PTR;
+/// esent.h's JET_TABLEID (a JET_API_PTR): a table cursor. There are no tables here;
+/// no call takes one.
 using JET_TABLEID = JET_API_PTR;
+/// esent.h's JET_DBID (an unsigned long): a database attached to an instance, its
+/// engine slot + 1, as JetCreateDatabase returns it; database_of() gives its typed id.
 using JET_DBID = unsigned long;
+/// esent.h's JET_GRBIT (an unsigned long): a set of JET_bit* option bits.
 using JET_GRBIT = unsigned long;
+/// esent.h's JET_SNP (an unsigned long): the operation a JET_PFNSTATUS call reports
+/// on (JET_snpRestore, JET_snpBackup).
 using JET_SNP = unsigned long;
+/// esent.h's JET_SNT (an unsigned long): what a JET_PFNSTATUS call reports
+/// (JET_sntBegin, JET_sntProgress, JET_sntComplete, JET_sntFail).
 using JET_SNT = unsigned long;
+/// esent.h's JET_PSTR (char*, the A form): a NUL-terminated string or an output
+/// buffer.
 using JET_PSTR = char*;
+/// esent.h's JET_PCSTR (const char*, the A form): a NUL-terminated input string.
 using JET_PCSTR = const char*;
 /// A status callback: restore and backup progress (JET_snpRestore / JET_snpBackup).
+/// It is called with sesid 0 and, for JET_sntProgress, pv pointing to a JET_SNPROG
+/// valid during the call (otherwise NULL); what it returns is ignored.
 using JET_PFNSTATUS = JET_ERR (*)(JET_SESID sesid, JET_SNP snp, JET_SNT snt, void* pv);
 
 /// Progress handed to a JET_PFNSTATUS with JET_sntProgress.
 struct JET_SNPROG {
+    /// sizeof(JET_SNPROG).
     unsigned long cbStruct;
+    /// The percentage done so far (0 to 100).
     unsigned long cunitDone;
+    /// The units of the whole operation: always 100 (cunitDone is a percentage).
     unsigned long cunitTotal;
 };
 
+/// The length of a log base name (JET_paramBaseName, e.g. "edb"), without its NUL.
 inline constexpr std::size_t JET_BASE_NAME_LENGTH = 3;
 
 /// The log range of a backup (JetGetLogInfoInstance2, JetExternalRestore2).
 struct JET_LOGINFO_A {
+    /// sizeof(JET_LOGINFO_A), set by the caller; any other value gives
+    /// JET_errInvalidParameter.
     unsigned long cbSize;
+    /// The first log generation of the backup (0: none listed; for
+    /// JetExternalRestore2, 0 means the lowest found in the backup folder).
     unsigned long ulGenLow;
+    /// The last log generation of the backup (0 as for ulGenLow: the highest).
     unsigned long ulGenHigh;
+    /// The logs' base name, NUL-terminated (JetGetLogInfoInstance2 zero-fills it).
     char szBaseName[JET_BASE_NAME_LENGTH + 1];
 };
+/// esent.h's unsuffixed name of JET_LOGINFO_A (this header has only the A forms).
 using JET_LOGINFO = JET_LOGINFO_A;
 
 /// Where a database recorded in the logs was restored (JetExternalRestore).
 struct JET_RSTMAP_A {
+    /// The database's path as the logs recorded it (its path when it was backed up).
     char* szDatabaseName;
+    /// The path of the restored copy that recovery replays into.
     char* szNewDatabaseName;
 };
+/// esent.h's unsuffixed name of JET_RSTMAP_A (this header has only the A forms).
 using JET_RSTMAP = JET_RSTMAP_A;
 
 // ---- handles and flags ----
 
+/// No instance (all bits set, as in esent.h). JetSetSystemParameter and
+/// JetGetSystemParameter take it (as 0) for the global parameters, JetInit for a new
+/// instance; other calls give JET_errInvalidParameter (ignored in one-instance mode).
 inline constexpr JET_INSTANCE JET_instanceNil = ~JET_INSTANCE{0};
+/// No session (all bits set, as in esent.h); a call that needs a session gives
+/// JET_errInvalidSesid.
 inline constexpr JET_SESID JET_sesidNil = ~JET_SESID{0};
+/// No table cursor (all bits set, as in esent.h); for esent.h compatibility only.
 inline constexpr JET_TABLEID JET_tableidNil = ~JET_TABLEID{0};
+/// No database (0xFFFFFFFF, as in esent.h); no database has this JET_DBID.
 inline constexpr JET_DBID JET_dbidNil = 0xFFFFFFFFUL;
+/// No option bits (0).
 inline constexpr JET_GRBIT JET_bitNil = 0;
 
+/// JetBeginExternalBackupInstance, JetBackupInstance: an incremental backup (logs
+/// only) instead of a full one; JET_errInvalidBackup under circular logging.
 inline constexpr JET_GRBIT JET_bitBackupIncremental = 0x00000001;
+/// esent.h's atomic JetBackup; not supported: JetBackupInstance and
+/// JetBeginExternalBackupInstance return JET_errInvalidGrbit.
 inline constexpr JET_GRBIT JET_bitBackupAtomic = 0x00000004;
+/// Reserved in ESE: JetBeginExternalBackupInstance and JetBackupInstance return
+/// JET_errInvalidGrbit.
 inline constexpr JET_GRBIT JET_bitBackupSnapshot = 0x00000010;
+/// JetEndExternalBackupInstance2: end the backup as complete, recorded in the
+/// database headers; aborted instead if its logs were never listed or after
+/// JetStopBackup.
 inline constexpr JET_GRBIT JET_bitBackupEndNormal = 0x0001;
+/// JetEndExternalBackupInstance2: end the backup as aborted; nothing is recorded.
 inline constexpr JET_GRBIT JET_bitBackupEndAbort = 0x0002;
+/// JetEndExternalBackupInstance2, with EndNormal: the client truncated the logs
+/// itself; the backup is recorded as truncated though JetTruncateLog was not called.
 inline constexpr JET_GRBIT JET_bitBackupTruncateDone = 0x0100;
+/// JetEndExternalBackupInstance2 (non-public in ESE): leave the database headers
+/// alone (the backup is not recorded in them).
 inline constexpr JET_GRBIT JET_bitBackupNoDbHeaderUpdate = 0x0200;
+/// JetTerm2: terminate cleanly; JET_errBackupInProgress while a backup (also a typed
+/// one) runs.
 inline constexpr JET_GRBIT JET_bitTermComplete = 0x00000001;
+/// JetTerm2 (and JetTerm): end a running backup as aborted (also a typed session),
+/// then terminate; pages are still flushed.
 inline constexpr JET_GRBIT JET_bitTermAbrupt = 0x00000002;
+/// JetTerm2: as JET_bitTermAbrupt, end a running backup as aborted, then terminate.
 inline constexpr JET_GRBIT JET_bitTermStopBackup = 0x00000004;
+/// JetTerm2: accepted and handled as JET_bitTermAbrupt (pages are still flushed).
 inline constexpr JET_GRBIT JET_bitTermDirty = 0x00000008;
+/// JetCommitTransaction: commit without waiting for the log to reach the disk (not
+/// durable until a later flush).
 inline constexpr JET_GRBIT JET_bitCommitLazyFlush = 0x00000001;
+/// JetCommitTransaction outside a transaction: flush the log, making earlier lazy
+/// commits durable; inside one it changes nothing.
 inline constexpr JET_GRBIT JET_bitWaitLastLevel0Commit = 0x00000002;
+/// JetCommitTransaction: the same as JET_bitWaitLastLevel0Commit.
 inline constexpr JET_GRBIT JET_bitWaitAllLevel0Commit = 0x00000008;
+/// JetCommitTransaction, alone: start a new log generation; commits nothing.
 inline constexpr JET_GRBIT JET_bitForceNewLog = 0x00000010;
+/// JetRollback: roll back every level. Accepted; as transactions do not nest here,
+/// it does what a grbit of 0 does.
 inline constexpr JET_GRBIT JET_bitRollbackAll = 0x00000001;
+/// JetCreateDatabase: remove an existing file of that name first (never an attached
+/// database: JET_errDatabaseDuplicate).
 inline constexpr JET_GRBIT JET_bitDbOverwriteExisting = 0x00000200;
 
+/// JET_PFNSTATUS: the call reports on a restore (JetExternalRestore,
+/// JetExternalRestore2, JetRestoreInstance, JetRestore).
 inline constexpr JET_SNP JET_snpRestore = 8;
+/// JET_PFNSTATUS: the call reports on a JetBackupInstance / JetBackup backup.
 inline constexpr JET_SNP JET_snpBackup = 9;
+/// JET_PFNSTATUS: progress; pv points to a JET_SNPROG.
 inline constexpr JET_SNT JET_sntProgress = 0;
+/// JET_PFNSTATUS: the operation failed (pv NULL); the call returns the error.
 inline constexpr JET_SNT JET_sntFail = 3;
+/// JET_PFNSTATUS: the operation begins (pv NULL).
 inline constexpr JET_SNT JET_sntBegin = 5;
+/// JET_PFNSTATUS: the operation succeeded (pv NULL).
 inline constexpr JET_SNT JET_sntComplete = 6;
 
 // ---- system parameters (Part A §11) ----
 
+/// Parameter (string): the directory of the checkpoint file, "." by default.
 inline constexpr unsigned long JET_paramSystemPath = 0;
+/// Parameter (string): the temporary path; kept for JetGetSystemParameter, unused.
 inline constexpr unsigned long JET_paramTempPath = 1;
+/// Parameter (string): the directory of the log files, "." by default.
 inline constexpr unsigned long JET_paramLogFilePath = 2;
+/// Parameter (string): the base name of the logs and the checkpoint, exactly 3
+/// letters or digits; "edb" by default.
 inline constexpr unsigned long JET_paramBaseName = 3;
+/// Parameter (number): the log file size in KiB, a multiple of 4 from 64 to 32768
+/// (5120 by default); raises JET_paramCheckpointDepthMax to at least that size.
 inline constexpr unsigned long JET_paramLogFileSize = 11;
+/// Parameter (number): non-zero for circular logging (logs behind the checkpoint
+/// are deleted; no incremental backup); 0 by default.
 inline constexpr unsigned long JET_paramCircularLog = 17;
+/// Parameter (number): the bytes of log allowed between the checkpoint and the tip
+/// (20 MiB by default); less than one log file fails at JetInit.
 inline constexpr unsigned long JET_paramCheckpointDepthMax = 24;
+/// Parameter (string): "on" or "off" (any case), whether a log is written at all;
+/// "on" by default.
 inline constexpr unsigned long JET_paramRecovery = 34;
+/// Parameter (number): the database page size in bytes: 4096, 8192 (the default),
+/// 16384 or 32768.
 inline constexpr unsigned long JET_paramDatabasePageSize = 64;
+/// Parameter (number): non-zero to create missing system and log directories at
+/// JetInit; 0 by default.
 inline constexpr unsigned long JET_paramCreatePathIfNotExist = 100;
 
 // ---- errors and warnings (B §2.1) ----
 
+/// The call succeeded.
 inline constexpr JET_ERR JET_errSuccess = 0;
+/// esent.h's warning for a value cut to its buffer; no call here returns it
+/// (JetGetSystemParameter cuts strings silently, as ESE does).
 inline constexpr JET_ERR JET_wrnBufferTruncated = 1006;
+/// JetAttachDatabase: the database was attached already (a warning: success).
 inline constexpr JET_ERR JET_wrnDatabaseAttached = 1007;
+/// ESE's JetExternalRestore2 warning for a running target instance; not returned
+/// here (a named target gives JET_errBadRestoreTargetInstance).
 inline constexpr JET_ERR JET_wrnTargetInstanceRunning = 578;
 
-// Every errc, under esent.h's name; each is checked against errc_name(), so the two
-// lists cannot drift apart.
+/// Every errc, under esent.h's name; each is checked against errc_name(), so the two
+/// lists cannot drift apart. Declares `JET_err##name`; undefined after the list.
 #define HOTBACKUP_ESENT_ERROR(name, code)            \
     inline constexpr JET_ERR JET_err##name = (code); \
     static_assert(errc_name(static_cast<errc>(code)) == "JET_err" #name);
+/// \name ESE error codes
+/// Every errc of error.hpp under esent.h's name and with its number (B §2.1): what
+/// a Jet* call returns on failure. backup_error::value() of the typed API is the
+/// same number, and each constant is checked against errc_name() when compiled.
+/// @{
+
+/// An ESE error: the JET_ERR a failed Jet* call returns; equal to the errc of the
+/// same name.
 HOTBACKUP_ESENT_ERROR(RfsFailure, -100)
 HOTBACKUP_ESENT_ERROR(RfsNotArmed, -101)
 HOTBACKUP_ESENT_ERROR(FileClose, -102)
@@ -349,6 +466,7 @@ HOTBACKUP_ESENT_ERROR(OSSnapshotNotAllowed, -2403)
 HOTBACKUP_ESENT_ERROR(OSSnapshotInvalidSnapId, -2404)
 HOTBACKUP_ESENT_ERROR(FileIOBeyondEOF, -4001)
 HOTBACKUP_ESENT_ERROR(FileCompressed, -4005)
+/// @}
 #undef HOTBACKUP_ESENT_ERROR
 
 /// The typed engine behind every JET_INSTANCE.
@@ -701,12 +819,19 @@ inline JET_ERR get_attach_info(JET_INSTANCE handle, char* buffer, unsigned long 
 }
 
 inline JET_ERR open_backup_file(JET_INSTANCE handle, const char* name, JET_HANDLE* file_handle,
-                                unsigned long* size_low, unsigned long* size_high) {
+                                unsigned long* size_low, unsigned long* size_high,
+                                std::uint64_t start = 0) {
     auto target = enter(handle);
     const std::scoped_lock lock{target->backup_mutex};
     require_session(*target);
     require_not_stopped(*target);
     if (name == nullptr || *name == '\0' || file_handle == nullptr) {
+        fail(JET_errInvalidParameter);
+    }
+    // B §1.3: a section starts at a page, and not inside the first three (the two
+    // header pages and the first database page come only with a read from 0).
+    const std::uint64_t page_size = target->options.page_size;
+    if (start % page_size != 0 || (start > 0 && start < 3 * page_size)) {
         fail(JET_errInvalidParameter);
     }
     if (target->file) {
@@ -764,6 +889,7 @@ inline JET_ERR open_backup_file(JET_INSTANCE handle, const char* name, JET_HANDL
         }
     }
     opened.handle = target->next_handle++;
+    opened.offset = start;
     if (size_low != nullptr) {
         *size_low = static_cast<unsigned long>(opened.size & 0xFFFFFFFFU);
     }
@@ -1511,16 +1637,18 @@ inline JET_ERR JetInit2(JET_INSTANCE* pinstance, JET_GRBIT grbit) {
     return JetInit(pinstance);
 }
 
-/// Terminates an instance: JetTerm2 with JET_bitTermAbrupt, as ESE's JetTerm is.
 inline JET_ERR JetTerm2(JET_INSTANCE instance, JET_GRBIT grbit);
+/// Terminates an instance: JetTerm2 with JET_bitTermAbrupt, as ESE's JetTerm is.
 inline JET_ERR JetTerm(JET_INSTANCE instance) {
     return JetTerm2(instance, JET_bitTermAbrupt);
 }
 
 /// Terminates an instance and frees its handle. TermComplete (or 0) with a
-/// backup running: JET_errBackupInProgress; TermAbrupt / TermStopBackup end the
-/// backup as aborted first. A flush error is returned, the instance is gone all
-/// the same.
+/// backup running: JET_errBackupInProgress; TermAbrupt, TermStopBackup and
+/// TermDirty end the backup as aborted first. Other codes: JET_errInvalidGrbit,
+/// JET_errInvalidParameter / JET_errInvalidInstance (no such instance),
+/// JET_errTermInProgress, JET_errRestoreInProgress, JET_errNotInitialized. A flush
+/// error is returned, the instance is gone all the same.
 inline JET_ERR JetTerm2(JET_INSTANCE instance, JET_GRBIT grbit) {
     return detail::jet::guarded([&] { return detail::jet::term(instance, grbit); });
 }
@@ -1758,6 +1886,31 @@ inline JET_ERR JetOpenFileInstance(JET_INSTANCE instance, JET_PCSTR szFileName, 
     });
 }
 
+/// JetOpenFileInstance that starts reading at byte `ibRead` of the stream (a call
+/// ESE does not publish; iSection and cSections are ignored, as ESE ignores them).
+/// The size is that of the whole stream. Codes as JetOpenFileInstance, and
+/// JET_errInvalidParameter for an `ibRead` that is not a multiple of the page size
+/// or lies inside the first three pages. A file counts as copied (a log for
+/// JetTruncateLogInstance, a database for the header record at the end) only if
+/// its bytes before `ibRead` were read in this backup before.
+inline JET_ERR JetOpenFileSectionInstance(JET_INSTANCE instance, JET_PCSTR szFile,
+                                          JET_HANDLE* phFile, long iSection, long cSections,
+                                          unsigned long long ibRead,
+                                          unsigned long* pulSectionSizeLow,
+                                          long* plSectionSizeHigh) {
+    static_cast<void>(iSection);
+    static_cast<void>(cSections);
+    return detail::jet::guarded([&] {
+        unsigned long size_high = 0;
+        const auto error = detail::jet::open_backup_file(instance, szFile, phFile,
+                                                         pulSectionSizeLow, &size_high, ibRead);
+        if (plSectionSizeHigh != nullptr) {
+            *plSectionSizeHigh = static_cast<long>(size_high);
+        }
+        return error;
+    });
+}
+
 /// Reads the next chunk of the open file into pv (Part A §9: page-aligned, a
 /// multiple of the page size, at least 3 pages for a database's first read and 2
 /// for a log's); 0 bytes at the end. JET_errNoBackup, JET_errBackupAbortByServer,
@@ -1915,9 +2068,16 @@ inline JET_ERR JetExternalRestore(JET_PSTR szCheckpointFilePath, JET_PSTR szLogP
                                   JET_PSTR szBackupLogPath, long genLow, long genHigh,
                                   JET_PFNSTATUS pfn) {
     return detail::jet::guarded([&] {
+        // As in ESE, the logs' base name is the global JET_paramBaseName ("edb"
+        // unless JetSetSystemParameter changed it with no instance).
+        std::string base_name;
+        {
+            auto& all = detail::jet::registry::get();
+            const std::scoped_lock lock{all.mutex};
+            base_name = all.global_options.base_name;
+        }
         return detail::jet::external_restore(szCheckpointFilePath, szLogPath, rgrstmap, crstfilemap,
-                                             szBackupLogPath, genLow, genHigh,
-                                             std::string{default_base_name}, pfn);
+                                             szBackupLogPath, genLow, genHigh, base_name, pfn);
     });
 }
 
@@ -2060,8 +2220,10 @@ inline JET_ERR JetBackupInstance(JET_INSTANCE instance, JET_PCSTR szBackupPath, 
         index.base_name = info.szBaseName;
         jet::write_text(storage, index_path, index.text());
         check(JetTruncateLogInstance(instance));
-        begun = false;
+        // A failed End still leaves the session: the abort below ends it and reports
+        // the failure to the callback.
         check(JetEndExternalBackupInstance2(instance, JET_bitBackupEndNormal));
+        begun = false;
         jet::report_status(pfnStatus, JET_snpBackup, JET_sntComplete);
         return JET_errSuccess;
     });
@@ -2224,6 +2386,8 @@ inline engine_type& engine_of(JET_INSTANCE instance) {
 
 /// The typed transaction of a session inside JetBeginTransaction /
 /// JetCommitTransaction. Throws backup_error: invalid_sesid, not_in_transaction.
+/// Valid until the session's JetCommitTransaction, JetRollback or JetEndSession, or
+/// JetTerm; do not use it concurrently with those calls.
 inline engine_type::transaction& transaction_of(JET_SESID sesid) {
     std::shared_ptr<detail::jet::jet_session> session;
     const auto code = detail::jet::guarded([&] {

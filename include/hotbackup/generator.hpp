@@ -1,40 +1,41 @@
-// hotbackup::generator<Ref> is a lazy, synchronous sequence produced by a coroutine. The backup
-// engine uses it to hand a file over as a series of chunks read into one reused buffer, so a
-// consumer sees every page without the library allocating per chunk.
-//
-// Where the standard library has std::generator (__cpp_lib_generator), generator<Ref> is an
-// alias for std::generator<Ref>. Elsewhere (GCC 12 and Clang 14 in C++20 mode) it is the class
-// below, which has the reference semantics of C++23 std::generator<Ref> (P2502): the same
-// range_reference_t, the same yielded type and the same rules about when a yielded value is
-// copied. Code that works with one works the same with the other. This class has no
-// std::ranges::elements_of support and no allocator parameter, so code that uses either compiles
-// only against std::generator.
-//
-// Thread safety: none. The body runs on the thread that calls begin() or operator++, and only
-// one thread at a time may use a generator and its iterator.
-//
-// Lifetimes: a value or reference obtained from the iterator is valid until the next increment
-// or until the generator is destroyed, whichever comes first. A chunk must be consumed or copied
-// before the iterator advances. An iterator is usable only while its generator lives. Destroying
-// the generator destroys the coroutine frame, and with it every local of the body, even when
-// iteration stopped early or never started.
-//
-// Copies: `co_yield` of an rvalue (a temporary, or `std::move(x)`) stores only the address of
-// the yielded object. In generator<T> with T not a reference, `co_yield x` of an lvalue copies x
-// once, as std::generator does: the consumer receives T&& and may move from it, which must not
-// empty the body's variable behind its back. Yield `std::move(x)` or a temporary to avoid the
-// copy; generator<const T&> never copies.
-//
-//     hotbackup::generator<int> log_generations(int first, int last) {
-//         for (int generation = first; generation <= last; ++generation) co_yield generation;
-//     }
-//
-// Ranges: a generator is a std::ranges::view and input_range, so std::ranges algorithms and
-// std::views accept it, also as a temporary (`log_generations(1, 9) | std::views::take(3)`);
-// Clang before 16 with libstdc++ cannot compile std::views at all (llvm/llvm-project#52696),
-// whatever the range, so there only the std::ranges algorithms are usable.
-// range-v3 0.12 accepts it in no form, not even as a named variable: its iterator concepts
-// require copyable iterators, and a generator's iterator is move-only, as std::generator's is.
+/// \file
+/// hotbackup::generator<Ref> is a lazy, synchronous sequence produced by a coroutine. The backup
+/// engine uses it to hand a file over as a series of chunks read into one reused buffer, so a
+/// consumer sees every page without the library allocating per chunk.
+///
+/// Where the standard library has std::generator (__cpp_lib_generator), generator<Ref> is an
+/// alias for std::generator<Ref>. Elsewhere (GCC 12 and Clang 14 in C++20 mode) it is the class
+/// below, which has the reference semantics of C++23 std::generator<Ref> (P2502): the same
+/// range_reference_t, the same yielded type and the same rules about when a yielded value is
+/// copied. Code that works with one works the same with the other. This class has no
+/// std::ranges::elements_of support and no allocator parameter, so code that uses either compiles
+/// only against std::generator.
+///
+/// Thread safety: none. The body runs on the thread that calls begin() or operator++, and only
+/// one thread at a time may use a generator and its iterator.
+///
+/// Lifetimes: a value or reference obtained from the iterator is valid until the next increment
+/// or until the generator is destroyed, whichever comes first. A chunk must be consumed or copied
+/// before the iterator advances. An iterator is usable only while its generator lives. Destroying
+/// the generator destroys the coroutine frame, and with it every local of the body, even when
+/// iteration stopped early or never started.
+///
+/// Copies: `co_yield` of an rvalue (a temporary, or `std::move(x)`) stores only the address of
+/// the yielded object. In generator<T> with T not a reference, `co_yield x` of an lvalue copies x
+/// once, as std::generator does: the consumer receives T&& and may move from it, which must not
+/// empty the body's variable behind its back. Yield `std::move(x)` or a temporary to avoid the
+/// copy; generator<const T&> never copies.
+///
+///     hotbackup::generator<int> log_generations(int first, int last) {
+///         for (int generation = first; generation <= last; ++generation) co_yield generation;
+///     }
+///
+/// Ranges: a generator is a std::ranges::view and input_range, so std::ranges algorithms and
+/// std::views accept it, also as a temporary (`log_generations(1, 9) | std::views::take(3)`);
+/// Clang before 16 with libstdc++ cannot compile std::views at all (llvm/llvm-project#52696),
+/// whatever the range, so there only the std::ranges algorithms are usable.
+/// range-v3 0.12 accepts it in no form, not even as a named variable: its iterator concepts
+/// require copyable iterators, and a generator's iterator is move-only, as std::generator's is.
 #pragma once
 
 #include <version>

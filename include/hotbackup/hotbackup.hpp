@@ -1,5 +1,6 @@
-// The umbrella header: everything of hotbackup's typed API. ESE ports include
-// <hotbackup/esent.hpp> instead (or as well).
+/// \file
+/// The umbrella header: everything of hotbackup's typed API. ESE ports include
+/// <hotbackup/esent.hpp> instead (or as well).
 #pragma once
 
 #include "hotbackup/backup/backup_control.hpp"

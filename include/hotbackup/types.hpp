@@ -1,5 +1,6 @@
-// Names for the numbers the protocol passes around, so signatures say what a
-// number is (a page, a log generation, a database) rather than only its width.
+/// \file
+/// Names for the numbers the protocol passes around, so signatures say what a
+/// number is (a page, a log generation, a database) rather than only its width.
 #pragma once
 
 #include <compare>
@@ -20,10 +21,13 @@ inline constexpr log_generation max_log_generation = 0x7FFF'F800;
 /// Names an attached database. Stays valid until that database is detached; a use
 /// afterwards throws backup_error(errc::invalid_database_id).
 struct database_id {
+    /// The instance's attachment slot.
     std::uint8_t slot = 0;
     std::uint64_t attachment = 0;  ///< which attachment of the slot, so reuse is caught
 
+    /// Compares member by member.
     friend bool operator==(const database_id&, const database_id&) = default;
+    /// Orders by slot, then attachment.
     // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=>
     friend auto operator<=>(const database_id&, const database_id&) = default;
 };

@@ -1,5 +1,6 @@
-// The library's version, for manifests and for programs that print it. This header
-// is the one place the version is written: CMakeLists.txt reads it from here.
+/// \file
+/// The library's version, for manifests and for programs that print it. This header
+/// is the one place the version is written: CMakeLists.txt reads it from here.
 #pragma once
 
 /// Major version: changes break the API or the on-disk formats.
@@ -9,8 +10,10 @@
 /// Patch version: fixes only.
 #define HOTBACKUP_VERSION_PATCH 0
 
+/// \cond
 #define HOTBACKUP_DETAIL_STRINGIFY_VALUE(value) #value
 #define HOTBACKUP_DETAIL_STRINGIFY(value) HOTBACKUP_DETAIL_STRINGIFY_VALUE(value)
+/// \endcond
 
 namespace hotbackup::inline v1 {
 

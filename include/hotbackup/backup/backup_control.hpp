@@ -1,21 +1,22 @@
-// backup_control: the little state an engine and its backup session share
-// (design.md "Concurrency model"). An engine that models backup_source owns one
-// through a shared_ptr and hands a copy to each session, so the two can outlive
-// each other: an engine terminated while a session runs stops the session first
-// and the session never touches the engine again; a session destroyed after its
-// engine only updates this block.
-//
-// It holds: whether backups may begin (not while the engine opens or terminates:
-// errc::backup_not_allowed_yet), whether one runs (one per engine:
-// errc::backup_in_progress), whether the engine asked it to stop (stop_backup():
-// the session's next call fails with errc::backup_abort_by_server), and whether
-// the engine is still there.
-//
-// Every call a session makes into its engine runs under pin_source(), a shared
-// lock; release_source() takes it exclusively, so once it returns no session call
-// is inside the engine and none will enter again.
-//
-// Thread-safety: every member may be called from any thread.
+/// \file
+/// backup_control: the little state an engine and its backup session share
+/// (design.md "Concurrency model"). An engine that models backup_source owns one
+/// through a shared_ptr and hands a copy to each session, so the two can outlive
+/// each other: an engine terminated while a session runs stops the session first
+/// and the session never touches the engine again; a session destroyed after its
+/// engine only updates this block.
+///
+/// It holds: whether backups may begin (not while the engine opens or terminates:
+/// errc::backup_not_allowed_yet), whether one runs (one per engine:
+/// errc::backup_in_progress), whether the engine asked it to stop (stop_backup():
+/// the session's next call fails with errc::backup_abort_by_server), and whether
+/// the engine is still there.
+///
+/// Every call a session makes into its engine runs under pin_source(), a shared
+/// lock; release_source() takes it exclusively, so once it returns no session call
+/// is inside the engine and none will enter again.
+///
+/// Thread-safety: every member may be called from any thread.
 #pragma once
 
 #include <atomic>

@@ -1,32 +1,35 @@
-// Reading backup sets back (design.md "Backup sets and restore"): a set in a
-// directory of a storage policy, the checks that make an ordered list of sets a
-// restore chain, and the checks of each file as it is read, which verify() and
-// restore() share.
-//
-// A chain is one full or copy set, then incremental or differential sets in the
-// order they were taken. Its sets carry the same log signature; each set's logs
-// begin at most one generation after the previous set's last log and end no
-// earlier; a generation held by two sets is the same file in both (same XXH3).
-//
-// Checks of one file, in this order, each error naming the file:
-//   log       missing: missing_restore_log_files (ESE's restore says FileNotFound
-//             when a log of the backup folder is missing, B §5.2 step 5; the typed
-//             API names the generation the chain lacks instead); size or header damaged, or the
-//             contents differ from the manifest's XXH3: log_corrupt_during_hard_restore;
-//             another log set: given_log_file_has_bad_signature; another generation
-//             or a broken creation-time chain: given_log_file_is_not_contiguous
-//   database  missing: file_not_found; size: bad_backup_database_size; no valid
-//             header: database_corrupted; header without the backup's genLow:
-//             restore_of_non_backup_database; a damaged page:
-//             read_verify_failure / read_pgno_verify_failure; a damaged trailer:
-//             bad_patch_page; signatures of header, trailer, manifest and chain that
-//             disagree: database_patch_file_mismatch; trailer genLow below the
-//             chain's: starting_restore_log_too_high; trailer genHigh above the
-//             logs restored: ending_restore_log_too_low; contents that differ from
-//             the manifest's XXH3: database_corrupted
-//
-// Thread-safety: a backup_set is immutable after construction; the checks are
-// pure functions of their inputs.
+/// \file
+/// Reading backup sets back (design.md "Backup sets and restore"): a set in a
+/// directory of a storage policy, the checks that make an ordered list of sets a
+/// restore chain, and the checks of each file as it is read, which verify() and
+/// restore() share.
+///
+/// A chain is one full or copy set, then incremental or differential sets in the
+/// order they were taken. Its sets carry the same log signature; each set's logs
+/// begin at most one generation after the previous set's last log and end no
+/// earlier; a generation held by two sets is the same file in both (same XXH3).
+///
+/// Checks of one file, in this order, each error naming the file:
+/// ~~~{.unparsed}
+///   log       missing: missing_restore_log_files (ESE's restore says FileNotFound
+///             when a log of the backup folder is missing, B §5.2 step 5; the typed
+///             API names the generation the chain lacks instead); size or header damaged, or the
+///             contents differ from the manifest's XXH3: log_corrupt_during_hard_restore;
+///             another log set: given_log_file_has_bad_signature; another generation
+///             or a broken creation-time chain: given_log_file_is_not_contiguous
+///   database  missing: file_not_found; size: bad_backup_database_size; no valid
+///             header: database_corrupted; header without the backup's genLow:
+///             restore_of_non_backup_database; a damaged page:
+///             read_verify_failure / read_pgno_verify_failure; a damaged trailer:
+///             bad_patch_page; signatures of header, trailer, manifest and chain that
+///             disagree: database_patch_file_mismatch; trailer genLow below the
+///             chain's: starting_restore_log_too_high; trailer genHigh above the
+///             logs restored: ending_restore_log_too_low; contents that differ from
+///             the manifest's XXH3: database_corrupted
+/// ~~~
+///
+/// Thread-safety: a backup_set is immutable after construction; the checks are
+/// pure functions of their inputs.
 #pragma once
 
 #include <algorithm>
@@ -54,7 +57,8 @@
 namespace hotbackup::inline v1 {
 
 /// A complete backup set in `directory` of a storage policy: its manifest, read
-/// and checked when it is opened.
+/// and checked when it is opened. The storage must outlive the set and its
+/// copies. Immutable: any number of threads may read it at once.
 template <storage Storage>
 class backup_set {
   public:
@@ -80,8 +84,11 @@ class backup_set {
         manifest_ = manifest::parse(text, path.string());
     }
 
+    /// The set's manifest, as read when the set was opened.
     [[nodiscard]] const hotbackup::manifest& contents() const noexcept { return manifest_; }
+    /// The directory the set is in.
     [[nodiscard]] const std::filesystem::path& directory() const noexcept { return directory_; }
+    /// The storage the set is on.
     [[nodiscard]] Storage& storage() const noexcept { return *storage_; }
     /// The path of a file the manifest names.
     [[nodiscard]] std::filesystem::path path_of(const std::string& file) const {
@@ -97,16 +104,23 @@ class backup_set {
 /// Where one log generation of a chain comes from.
 struct chain_log {
     std::size_t set = 0;  ///< index of the set in the chain
+    /// The log as that set's manifest lists it.
     manifest_log log;
 };
 
 /// What a checked chain restores.
 struct restore_chain {
+    /// The log set's signature, the same in every set.
     signature log_signature{};
+    /// The log files' base name (as "edb" in edb00000001.log).
     std::string base_name;
+    /// Bytes per database page.
     std::uint32_t page_size = 0;
+    /// Bytes per log file.
     std::uint64_t log_file_size = 0;
+    /// The first generation replayed: the first set's first log.
     log_generation generation_low = 0;
+    /// The last generation the chain holds: the last set's last log.
     log_generation generation_high = 0;
     std::vector<chain_log> logs;  ///< generation_low .. generation_high, in order
     /// Logs of later sets that an earlier set holds too, or that are older than the

@@ -1,17 +1,18 @@
-// backup_source: the narrow concept a backup session needs from an engine
-// (design.md "Layers"). The session knows an engine only through these members;
-// hotbackup's reference engine (engine/instance.hpp) models it, and so can a
-// user's own write-ahead-logged engine: list the attached databases, read
-// verified pages of a range locked against flushes, roll and list the log, read
-// and verify closed log files, read the checkpoint, keep and delete logs, and
-// record a finished backup in a database header.
-//
-// The vocabulary types (database_header, backup_info, backup_slot, signature,
-// log_position) are those of engine/database_header.hpp: a database stream's
-// header pages are that header (Part A §6), whatever engine wrote the pages.
-//
-// Thread-safety: a session calls a source from several threads at once when files
-// are read in parallel, so every member must be safe to call concurrently.
+/// \file
+/// backup_source: the narrow concept a backup session needs from an engine
+/// (design.md "Layers"). The session knows an engine only through these members;
+/// hotbackup's reference engine (engine/instance.hpp) models it, and so can a
+/// user's own write-ahead-logged engine: list the attached databases, read
+/// verified pages of a range locked against flushes, roll and list the log, read
+/// and verify closed log files, read the checkpoint, keep and delete logs, and
+/// record a finished backup in a database header.
+///
+/// The vocabulary types (database_header, backup_info, backup_slot, signature,
+/// log_position) are those of engine/database_header.hpp: a database stream's
+/// header pages are that header (Part A §6), whatever engine wrote the pages.
+///
+/// Thread-safety: a session calls a source from several threads at once when files
+/// are read in parallel, so every member must be safe to call concurrently.
 #pragma once
 
 #include <concepts>
@@ -31,10 +32,14 @@ namespace hotbackup::inline v1 {
 
 /// One attached database, as attached_databases() reports it.
 struct database_info {
+    /// The engine's id of the database.
     database_id id{};
+    /// The database file's path.
     std::filesystem::path path;
+    /// Bytes per page.
     std::uint32_t page_size = 0;
     page_number page_count = 0;  ///< B+tree pages; the file holds 2 header pages more
+    /// The database's signature, as in its header.
     signature database_signature{};
 };
 
@@ -73,6 +78,12 @@ concept log_file_reader = std::move_constructible<File> &&
 /// thrown as backup_error with ESE's numbers: stored_checkpoint_generation throws
 /// checkpoint_file_not_found / checkpoint_corrupt / bad_checkpoint_signature;
 /// open_log throws missing_file_to_backup for a generation not on disk.
+///
+/// Every member must be safe to call from several threads at once. The source must
+/// outlive its sessions, unless it calls backup_control::release_source() before
+/// it goes away (as instance::term(term_option::stop_backup) does). A session holds
+/// a lock_pages() lock only while it reads one chunk, so writers never wait for the
+/// consumer.
 template <class Source>
 concept backup_source = requires(Source& source, const Source& view, database_id database,
                                  page_number page, log_generation generation,

@@ -1,29 +1,32 @@
-// Backup targets (design.md "Backup sets and restore"): where the files of one
-// backup set go. A target is a policy: the code that drives a session writes each
-// file through create(name, size) and, once every file is complete, the manifest
-// through commit_manifest(). A set whose manifest is missing is incomplete; a
-// target writes the manifest last, and only whole.
-//
-//   directory_target<Storage>  a directory on any storage policy (posix files,
-//                              memory_storage, faulty_storage): each file written
-//                              and synced, the manifest written to a temporary
-//                              name, synced, renamed into place, the directory
-//                              synced; files of a set may be written in parallel
-//   memory_target              the files in memory (tests, small sets)
-//   tar_target                 a tar stream to any std::ostream (tar_writer.hpp);
-//                              one file at a time, the manifest as its last entry
-//
-// Names are relative paths checked as tar_writer checks them (no absolute path, no
-// "." or ".." component), so a set never writes outside its target.
-//
-// Errors: backup_error; backup_directory_not_empty for a directory target that
-// already holds files; invalid_parameter for a bad name, a file given more or
-// fewer bytes than announced, or a second manifest; file_already_exists for a name
-// written twice; storage errors (disk_io, disk_full) naming the file.
-//
-// Thread-safety: directory_target and memory_target accept create() and writes to
-// different files from several threads (parallel_files is true); tar_target is for
-// one thread.
+/// \file
+/// Backup targets (design.md "Backup sets and restore"): where the files of one
+/// backup set go. A target is a policy: the code that drives a session writes each
+/// file through create(name, size) and, once every file is complete, the manifest
+/// through commit_manifest(). A set whose manifest is missing is incomplete; a
+/// target writes the manifest last, and only whole.
+///
+/// ~~~{.unparsed}
+///   directory_target<Storage>  a directory on any storage policy (posix files,
+///                              memory_storage, faulty_storage): each file written
+///                              and synced, the manifest written to a temporary
+///                              name, synced, renamed into place, the directory
+///                              synced; files of a set may be written in parallel
+///   memory_target              the files in memory (tests, small sets)
+///   tar_target                 a tar stream to any std::ostream (tar_writer.hpp);
+///                              one file at a time, the manifest as its last entry
+/// ~~~
+///
+/// Names are relative paths checked as tar_writer checks them (no absolute path, no
+/// "." or ".." component), so a set never writes outside its target.
+///
+/// Errors: backup_error; backup_directory_not_empty for a directory target that
+/// already holds files; invalid_parameter for a bad name, a file given more or
+/// fewer bytes than announced, or a second manifest; file_already_exists for a name
+/// written twice; storage errors (disk_io, disk_full) naming the file.
+///
+/// Thread-safety: directory_target and memory_target accept create() and writes to
+/// different files from several threads (parallel_files is true); tar_target is for
+/// one thread.
 #pragma once
 
 #include <concepts>
@@ -114,11 +117,15 @@ inline void check_set_file_name(const std::string& name) {
 template <storage Storage>
 class directory_target {
   public:
+    /// Files of a set may be written from several threads at once.
     static constexpr bool parallel_files = true;
 
     /// A file of the set, written at increasing offsets and synced on close().
+    /// One thread at a time; it needs the storage alive, not the target.
     class file {
       public:
+        /// Appends `bytes`. Throws backup_error: invalid_parameter (more bytes than
+        /// announced), storage errors.
         void write(std::span<const std::byte> bytes) {
             count_.add(bytes.size());
             file_.write_at(count_.written() - bytes.size(), bytes);
@@ -185,6 +192,7 @@ class directory_target {
         storage_->sync_directory(directory_);
     }
 
+    /// The directory the set is written to.
     [[nodiscard]] const std::filesystem::path& directory() const noexcept { return directory_; }
 
   private:
@@ -195,11 +203,15 @@ class directory_target {
 /// A backup set held in memory; see the header comment.
 class memory_target {
   public:
+    /// Files of a set may be written from several threads at once.
     static constexpr bool parallel_files = true;
 
-    /// A file of the set; its bytes enter the target on close().
+    /// A file of the set; its bytes enter the target on close(). One thread at a
+    /// time; the target must outlive it.
     class file {
       public:
+        /// Appends `bytes`. Throws backup_error(invalid_parameter) past the
+        /// announced size.
         void write(std::span<const std::byte> bytes) {
             count_.add(bytes.size());
             bytes_.insert(bytes_.end(), bytes.begin(), bytes.end());
@@ -269,11 +281,13 @@ class memory_target {
 /// A backup set as a tar stream; see the header comment.
 class tar_target {
   public:
+    /// One file at a time: the archive is a single stream.
     static constexpr bool parallel_files = false;
 
-    /// The open entry of the archive.
+    /// The open entry of the archive. The target must outlive it.
     class file {
       public:
+        /// Appends `bytes` to the entry. Throws as tar_writer::write().
         void write(std::span<const std::byte> bytes) { writer_->write(bytes); }
         /// Ends the entry. Throws as tar_writer::end_file().
         void close() { writer_->end_file(); }

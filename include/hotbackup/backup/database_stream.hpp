@@ -1,32 +1,37 @@
-// The database stream of a full backup (ese-reference.md Part A §6): what reading
-// one database through a session yields, byte for byte.
-//
-//   stream page 0       the database header as it was when the read began, with
-//                       current_full = {backup mark, genLow = checkpoint
-//                       generation at begin, genHigh = 0}
-//   stream page 1       the same header again (the shadow copy)
-//   stream pages 2..N+1 database pages 1..N, each as it was when read (fuzzy:
-//                       log replay makes them consistent), each verified
-//   stream page N+2     the trailer: database and log signatures, the backup mark
-//                       and the generations a restore needs
-//
-// Size = (N + 3) × page size, where N is the page count when the session began.
-// Written at offset 0 of a file, the stream is a database file whose pages sit
-// where the engine expects them; the trailer takes the place of page N + 1, and a
-// restore checks it against the log set and then zeroes it.
-//
-// Trailer layout (little-endian) after the 40-byte page header of page.hpp, kind
-// `trailer`, page number N + 1:
-//   40 u64 magic "HBTRAIL1"     48 u32 format version    52 u32 page size
-//   56 u32 page count N         60 u32 reserved
-//   64 16B database signature   80 16B log signature
-//   96 u64 mark position       104 u64 mark time        112 u32 genLow
-//  116 u32 genHigh             120 end of the used bytes
-// genHigh is the log generation being written when the trailer was made: every
-// page of the stream was read before then, so a restore that replays through it
-// has seen every change the pages can hold.
-//
-// Thread-safety: value types and pure functions.
+/// \file
+/// The database stream of a full backup (ese-reference.md Part A §6): what reading
+/// one database through a session yields, byte for byte.
+///
+/// ~~~{.unparsed}
+///   stream page 0       the database header as it was when the read began, with
+///                       current_full = {backup mark, genLow = checkpoint
+///                       generation at begin, genHigh = 0}
+///   stream page 1       the same header again (the shadow copy)
+///   stream pages 2..N+1 database pages 1..N, each as it was when read (fuzzy:
+///                       log replay makes them consistent), each verified
+///   stream page N+2     the trailer: database and log signatures, the backup mark
+///                       and the generations a restore needs
+/// ~~~
+///
+/// Size = (N + 3) × page size, where N is the page count when the session began.
+/// Written at offset 0 of a file, the stream is a database file whose pages sit
+/// where the engine expects them; the trailer takes the place of page N + 1, and a
+/// restore checks it against the log set and then zeroes it.
+///
+/// Trailer layout (little-endian) after the 40-byte page header of page.hpp, kind
+/// `trailer`, page number N + 1:
+/// ~~~{.unparsed}
+///   40 u64 magic "HBTRAIL1"     48 u32 format version    52 u32 page size
+///   56 u32 page count N         60 u32 reserved
+///   64 16B database signature   80 16B log signature
+///   96 u64 mark position       104 u64 mark time        112 u32 genLow
+///  116 u32 genHigh             120 end of the used bytes
+/// ~~~
+/// genHigh is the log generation being written when the trailer was made: every
+/// page of the stream was read before then, so a restore that replays through it
+/// has seen every change the pages can hold.
+///
+/// Thread-safety: value types and pure functions.
 #pragma once
 
 #include <algorithm>
@@ -51,15 +56,21 @@ namespace hotbackup::inline v1 {
 
 /// The last page of a database stream; see the header comment.
 struct backup_trailer {
+    /// The trailer's first field: "HBTRAIL1" read as a little-endian u64.
     static constexpr std::uint64_t magic = 0x314C'4941'5254'4248;  // "HBTRAIL1"
+    /// The layout's version; decode() refuses others.
     static constexpr std::uint32_t format_version = 1;
 
+    /// Bytes per page: the size of the trailer page.
     std::uint32_t page_size = 0;
     page_number page_count = 0;  ///< N: the database pages in the stream
+    /// The database's signature, as in its header.
     signature database_signature{};
+    /// The signature of the log set the backup's logs belong to.
     signature log_signature{};
     backup_info backup{};  ///< mark, mark time, genLow, genHigh
 
+    /// Compares member by member.
     friend bool operator==(const backup_trailer&, const backup_trailer&) = default;
 
     /// One sealed trailer page of `page_size` bytes, numbered N + 1.

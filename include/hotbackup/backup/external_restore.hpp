@@ -1,50 +1,51 @@
-// external_restore(): hard recovery in place, as ESE's JetExternalRestore does it
-// (ese-reference.md B §5), for clients that copied a backup themselves, file by
-// file, without a backup set: the database streams already sit where they are
-// to be restored, and the backed-up logs in one directory.
-//
-// Steps, in ESE's order:
-// 1. The backup logs [generation_low, generation_high] in backup_log_path: each
-//    present (file_not_found), of one log set (given_log_file_has_bad_signature),
-//    each following the one before (given_log_file_is_not_contiguous), and each
-//    whole: every segment is read and verified (log_corrupt_during_hard_restore).
-// 2. The logs already in log_path: every one of the backup's log set; one of the
-//    backup's generations, or the one before generation_low, must be that very
-//    log (the same creation times); those after generation_high must continue the
-//    backup logs (existing_log_file_has_bad_signature /
-//    existing_log_file_is_not_contiguous / missing_restore_log_files) and are
-//    replayed too, as ESE's phase II (roll forward).
-// 3. Each database of the map: its header must carry a backup
-//    (restore_of_non_backup_database) of this log set, and its trailer page the
-//    generations this restore replays (bad_backup_database_size, bad_patch_page,
-//    database_patch_file_mismatch, starting_restore_log_too_high,
-//    ending_restore_log_too_low). Only once every database passed are their
-//    headers changed: each records generation_high and its trailer is zeroed
-//    (B §5.7). A database prepared so by an earlier attempt is taken as it is, if
-//    the range covers what that attempt recorded.
-// 4. The backup logs are copied into log_path (when it is another directory), the
-//    checkpoint file in checkpoint_path is replaced by one at generation_low, and
-//    the logs are replayed into the mapped files; a database the logs name but the
-//    map leaves out is ignored. The databases end clean, with the restored backup
-//    recorded as their last full backup, and a new, empty log generation takes
-//    the checkpoint: an instance opened with the report's options starts at once.
-//    (ESE keeps a restored backup as the last full one only if it truncated its
-//    logs; a stream does not say, so a later incremental backup of the restored
-//    databases is always allowed.)
-//
-// Unlike restore() (backup/restore.hpp), which stages everything and moves it into
-// place, this works on the files where they are: a failure after step 3 leaves the
-// databases unusable and the whole restore must be redone from the backup, as with
-// ESE; running it again with the same arguments finishes it.
-//
-// Errors: backup_error: invalid_parameter (options, a database named twice),
-// system_path_in_use / log_file_path_in_use (an open instance uses the checkpoint
-// or log directory), the codes above, log_corrupt_during_hard_restore (a backup log fails replay),
-// log_corrupt_during_hard_recovery (a later log), database_corrupted (a damaged
-// header), database_log_set_mismatch (the logs never attach a mapped database),
-// file_not_found, storage errors.
-//
-// Thread-safety: nothing else may use the directories or files while it runs.
+/// \file
+/// external_restore(): hard recovery in place, as ESE's JetExternalRestore does it
+/// (ese-reference.md B §5), for clients that copied a backup themselves, file by
+/// file, without a backup set: the database streams already sit where they are
+/// to be restored, and the backed-up logs in one directory.
+///
+/// Steps, in ESE's order:
+/// 1. The backup logs [generation_low, generation_high] in backup_log_path: each
+///    present (file_not_found), of one log set (given_log_file_has_bad_signature),
+///    each following the one before (given_log_file_is_not_contiguous), and each
+///    whole: every segment is read and verified (log_corrupt_during_hard_restore).
+/// 2. The logs already in log_path: every one of the backup's log set; one of the
+///    backup's generations, or the one before generation_low, must be that very
+///    log (the same creation times); those after generation_high must continue the
+///    backup logs (existing_log_file_has_bad_signature /
+///    existing_log_file_is_not_contiguous / missing_restore_log_files) and are
+///    replayed too, as ESE's phase II (roll forward).
+/// 3. Each database of the map: its header must carry a backup
+///    (restore_of_non_backup_database) of this log set, and its trailer page the
+///    generations this restore replays (bad_backup_database_size, bad_patch_page,
+///    database_patch_file_mismatch, starting_restore_log_too_high,
+///    ending_restore_log_too_low). Only once every database passed are their
+///    headers changed: each records generation_high and its trailer is zeroed
+///    (B §5.7). A database prepared so by an earlier attempt is taken as it is, if
+///    the range covers what that attempt recorded.
+/// 4. The backup logs are copied into log_path (when it is another directory), the
+///    checkpoint file in checkpoint_path is replaced by one at generation_low, and
+///    the logs are replayed into the mapped files; a database the logs name but the
+///    map leaves out is ignored. The databases end clean, with the restored backup
+///    recorded as their last full backup, and a new, empty log generation takes
+///    the checkpoint: an instance opened with the report's options starts at once.
+///    (ESE keeps a restored backup as the last full one only if it truncated its
+///    logs; a stream does not say, so a later incremental backup of the restored
+///    databases is always allowed.)
+///
+/// Unlike restore() (backup/restore.hpp), which stages everything and moves it into
+/// place, this works on the files where they are: a failure after step 3 leaves the
+/// databases unusable and the whole restore must be redone from the backup, as with
+/// ESE; running it again with the same arguments finishes it.
+///
+/// Errors: backup_error: invalid_parameter (options, a database named twice),
+/// system_path_in_use / log_file_path_in_use (an open instance uses the checkpoint
+/// or log directory), the codes above, log_corrupt_during_hard_restore (a backup log fails replay),
+/// log_corrupt_during_hard_recovery (a later log), database_corrupted (a damaged
+/// header), database_log_set_mismatch (the logs never attach a mapped database),
+/// file_not_found, storage errors.
+///
+/// Thread-safety: nothing else may use the directories or files while it runs.
 #pragma once
 
 #include <algorithm>
@@ -77,7 +78,9 @@ namespace hotbackup::inline v1 {
 /// One database of an in-place restore (ESE's JET_RSTMAP): the path the logs
 /// record for it, and where its backup stream was copied.
 struct restore_map_entry {
+    /// The database's path as the logs record it (ESE's szDatabaseName).
     std::string logged_path;
+    /// The copied stream, restored in place (ESE's szNewDatabaseName).
     std::filesystem::path restored_path;
 };
 
@@ -92,8 +95,9 @@ struct external_restore_options {
     std::vector<restore_map_entry> databases;
     /// Where the backed-up logs are (ESE's szBackupLogPath).
     std::filesystem::path backup_log_path;
-    /// The backed-up generations to replay, both included.
+    /// The first backed-up generation to replay (ESE's genLow).
     log_generation generation_low = 0;
+    /// The last backed-up generation, included (ESE's genHigh).
     log_generation generation_high = 0;
     /// The log set's base name.
     std::string base_name{default_base_name};
@@ -105,10 +109,13 @@ struct external_restore_options {
 struct external_restore_report {
     /// Open an instance with these to use the restored databases.
     instance_options options;
+    /// The first generation replayed: external_restore_options::generation_low.
     log_generation generation_low = 0;
     /// The last generation replayed: generation_high, or a later one from log_path.
     log_generation generation_high = 0;
+    /// Log records replayed.
     std::uint64_t replayed_records = 0;
+    /// How long the whole restore took.
     double seconds = 0;
 };
 
@@ -539,8 +546,11 @@ class external_restorer {
 
 }  // namespace detail
 
-/// Restores in place, as ESE's JetExternalRestore; see the header comment.
-/// Returns the options to open the restored instance with.
+/// Restores in place, as ESE's JetExternalRestore; see the header comment for the
+/// steps and the errc each one throws. Returns the options to open the restored
+/// instance with. Runs on the caller's thread, which also calls the progress
+/// callback; no instance and nothing else may use the directories meanwhile
+/// (an open instance's are refused: system_path_in_use, log_file_path_in_use).
 template <storage Storage>
 external_restore_report external_restore(Storage& storage,
                                          const external_restore_options& options) {

@@ -1,41 +1,44 @@
-// The manifest of a backup set (design.md "Backup sets and restore"): a JSON file,
-// manifest.json, that a target writes last and atomically. It says what the set is
-// (kind, base name, log signature, page and log file size, the generation range),
-// lists every file with its size and XXH3-64 checksum, and records when the backup
-// ran and which library wrote it. A set without a valid manifest is incomplete and
-// is never restored.
-//
-//   {
-//     "format": "hotbackup backup set", "format_version": 1,
-//     "library_version": "0.1.0",
-//     "kind": "full" | "copy" | "incremental" | "differential",
-//     "base_name": "edb", "page_size": 8192, "log_file_size": 5242880,
-//     "log_signature": {"random": "<16 hex>", "created_us": <integer>},
-//     "generation_low": 7, "generation_high": 12,
-//     "started_us": <integer>, "ended_us": <integer>,
-//     "started": "<ISO 8601 UTC>", "ended": "<ISO 8601 UTC>",
-//     "databases": [{"path": "<original path>", "file": "databases/orders.edb",
-//                    "page_count": 100, "stream_size": 843776, "xxh3": "<16 hex>",
-//                    "database_signature": {...}}],
-//     "logs": [{"generation": 7, "file": "logs/edb00000007.log",
-//               "size": 5242880, "xxh3": "<16 hex>"}],
-//     "manifest_xxh3": "<16 hex>"
-//   }
-//
-// 64-bit hashes and random numbers are hex strings, so a JSON reader that holds
-// numbers as doubles (jq, JavaScript) keeps them exact. "manifest_xxh3" is XXH3-64
-// of the compact, key-sorted JSON of every other member: a flipped byte anywhere in
-// the file is caught, also in a member a restore does not otherwise use.
-//
-// Kinds: full = every database and the logs, the logs then truncated; copy = the
-// same without truncation; incremental = the logs only, truncated; differential =
-// the logs only, not truncated (ESE's four header slots, B §3.6).
-//
-// Errors: manifest::parse throws backup_error(errc::invalid_backup) naming the
-// manifest and what is wrong with it, and errc::invalid_path for a file name that
-// would leave the set's directory (absolute, a ".." component).
-//
-// Thread-safety: value types and pure functions.
+/// \file
+/// The manifest of a backup set (design.md "Backup sets and restore"): a JSON file,
+/// manifest.json, that a target writes last and atomically. It says what the set is
+/// (kind, base name, log signature, page and log file size, the generation range),
+/// lists every file with its size and XXH3-64 checksum, and records when the backup
+/// ran and which library wrote it. A set without a valid manifest is incomplete and
+/// is never restored.
+///
+/// ~~~{.unparsed}
+///   {
+///     "format": "hotbackup backup set", "format_version": 1,
+///     "library_version": "0.1.0",
+///     "kind": "full" | "copy" | "incremental" | "differential",
+///     "base_name": "edb", "page_size": 8192, "log_file_size": 5242880,
+///     "log_signature": {"random": "<16 hex>", "created_us": <integer>},
+///     "generation_low": 7, "generation_high": 12,
+///     "started_us": <integer>, "ended_us": <integer>,
+///     "started": "<ISO 8601 UTC>", "ended": "<ISO 8601 UTC>",
+///     "databases": [{"path": "<original path>", "file": "databases/orders.edb",
+///                    "page_count": 100, "stream_size": 843776, "xxh3": "<16 hex>",
+///                    "database_signature": {...}}],
+///     "logs": [{"generation": 7, "file": "logs/edb00000007.log",
+///               "size": 5242880, "xxh3": "<16 hex>"}],
+///     "manifest_xxh3": "<16 hex>"
+///   }
+/// ~~~
+///
+/// 64-bit hashes and random numbers are hex strings, so a JSON reader that holds
+/// numbers as doubles (jq, JavaScript) keeps them exact. "manifest_xxh3" is XXH3-64
+/// of the compact, key-sorted JSON of every other member: a flipped byte anywhere in
+/// the file is caught, also in a member a restore does not otherwise use.
+///
+/// Kinds: full = every database and the logs, the logs then truncated; copy = the
+/// same without truncation; incremental = the logs only, truncated; differential =
+/// the logs only, not truncated (ESE's four header slots, B §3.6).
+///
+/// Errors: manifest::parse throws backup_error(errc::invalid_backup) naming the
+/// manifest and what is wrong with it, and errc::invalid_path for a file name that
+/// would leave the set's directory (absolute, a ".." component).
+///
+/// Thread-safety: value types and pure functions.
 #pragma once
 
 #include <chrono>
@@ -88,40 +91,60 @@ enum class set_kind { full, copy, incremental, differential };
 struct manifest_database {
     std::string path;  ///< where the database lived when it was backed up
     std::string file;  ///< the stream's name in the set
+    /// The database's pages in the stream (N).
     page_number page_count = 0;
     std::uint64_t stream_size = 0;  ///< (page_count + 3) × page_size
     std::uint64_t xxh3 = 0;         ///< XXH3-64, seed 0, of the whole stream
+    /// The database's signature, as in its header.
     signature database_signature{};
+    /// Compares member by member.
     friend bool operator==(const manifest_database&, const manifest_database&) = default;
 };
 
 /// One log file of a set.
 struct manifest_log {
+    /// The log generation the file holds.
     log_generation generation = 0;
     std::string file;  ///< the log's name in the set
+    /// The file's length in bytes: the log file size.
     std::uint64_t size = 0;
     std::uint64_t xxh3 = 0;  ///< XXH3-64, seed 0, of the whole file
+    /// Compares member by member.
     friend bool operator==(const manifest_log&, const manifest_log&) = default;
 };
 
 /// The manifest of a backup set; see the header comment.
 struct manifest {
+    /// The "format" member: what the file is.
     static constexpr std::string_view format_name = "hotbackup backup set";
+    /// The "format_version" member; parse() refuses others.
     static constexpr int format_version = 1;
 
+    /// Full, copy, incremental or differential.
     set_kind kind = set_kind::full;
+    /// The log files' base name (as "edb" in edb00000007.log).
     std::string base_name{default_base_name};
+    /// Bytes per database page.
     std::uint32_t page_size = 0;
+    /// Bytes per log file.
     std::uint64_t log_file_size = 0;
+    /// The signature of the log set the logs belong to.
     signature log_signature{};
+    /// The set's first log generation.
     log_generation generation_low = 0;
+    /// The set's last log generation.
     log_generation generation_high = 0;
+    /// The database streams (full and copy sets only).
     std::vector<manifest_database> databases;
+    /// The logs, one per generation from generation_low to generation_high.
     std::vector<manifest_log> logs;
     std::uint64_t started_us = 0;  ///< microseconds since the Unix epoch
+    /// When the files were copied, before the manifest was committed (as started_us).
     std::uint64_t ended_us = 0;
+    /// The version of the library that wrote the set.
     std::string library_version{version_string};
 
+    /// Compares member by member.
     friend bool operator==(const manifest&, const manifest&) = default;
 
     /// The bytes of manifest.json: indented JSON ending in a newline.

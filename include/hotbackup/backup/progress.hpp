@@ -1,9 +1,10 @@
-// Progress, rate limit and cancellation of long work (run_backup, verify, restore):
-// the callback type its users see, and the pacer that the threads copying files of
-// one job share.
-//
-// Thread-safety: a copy_pacer is shared by the threads of one job; the callback is
-// called under its lock, one call at a time.
+/// \file
+/// Progress, rate limit and cancellation of long work (run_backup, verify, restore):
+/// the callback type its users see, and the pacer that the threads copying files of
+/// one job share.
+///
+/// Thread-safety: a copy_pacer is shared by the threads of one job; the callback is
+/// called under its lock, one call at a time.
 #pragma once
 
 #include <algorithm>
@@ -26,6 +27,7 @@ namespace hotbackup::inline v1 {
 
 /// Where a backup or a restore is, as its progress callback sees it.
 struct progress_report {
+    /// Bytes copied (or checked) so far.
     std::uint64_t bytes_done = 0;
     /// Bytes of the files known so far: a full backup learns the size of its logs
     /// only when the databases are done, so the total grows once.
@@ -34,6 +36,7 @@ struct progress_report {
 };
 
 /// Called after each chunk; an exception it throws stops the work (and is rethrown).
+/// It may run on any thread of the job, but one call at a time.
 using progress_callback = std::function<void(const progress_report&)>;
 
 namespace detail {

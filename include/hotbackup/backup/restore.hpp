@@ -1,46 +1,49 @@
-// restore(): hard recovery from a chain of backup sets (ese-reference.md B §5) into
-// a destination directory that then opens as a normal instance with clean
-// databases.
-//
-//   destination/<base>.chk          the checkpoint (the instance's system path)
-//   destination/logs/               the logs (its log path)
-//   destination/<database names>    each database under its file name, or the
-//                                   name the renames give (ESE's JET_RSTMAP)
-//
-// Steps: check the chain (backup_set.hpp); copy the logs of the chain, then the
-// newer logs of a roll-forward directory (same log signature, contiguous), up to
-// an optional last generation; copy each database stream, checking header, pages
-// and trailer on the way, write its header with the generation the restore
-// replays to and zero the trailer (B §5.7); replay the logs into the databases
-// (recovery.hpp with a database map), which leaves them clean; start a new log
-// generation and write a checkpoint at it, so the instance opened on the
-// destination replays nothing again; record the restored backup in each header
-// (its current-full info moves to the full or copy slot).
-//
-// Everything is written in the staging directory destination/.hotbackup-restore;
-// only a complete, replayed restore is moved into place, by renames listed in
-// staging/restored.json, which is synced first. A restore interrupted by a crash
-// is run again with the same arguments: before that file exists the staging
-// directory is wiped and the restore starts over; after, the renames are
-// finished. A restore that fails before that file exists removes its staging
-// directory (best effort) and leaves no file under a final name; one that fails
-// while moving files into place keeps the file, and running it again finishes.
-// The moves put the checkpoint first, then the logs, then the databases, so an
-// instance opened on a half-moved destination refuses to start rather than replay.
-//
-// Paths: rename targets are relative to the destination; one that is absolute,
-// has a "." or ".." component or goes through a symbolic link is refused
-// (invalid_path), and so are set file names that leave their set (manifest.hpp).
-// Files already under a final name are never overwritten (file_already_exists).
-//
-// Errors: backup_error: those of check_chain and of each file's checks
-// (backup_set.hpp); invalid_parameter (options); invalid_path; file_already_exists;
-// existing_log_file_has_bad_signature / existing_log_file_is_not_contiguous /
-// missing_restore_log_files (roll-forward logs); log_corrupt_during_hard_restore
-// (a set's log fails replay) / log_corrupt_during_hard_recovery (a roll-forward
-// log); backup_abort_by_caller (a stop request); storage errors.
-//
-// Thread-safety: one restore per destination at a time.
+/// \file
+/// restore(): hard recovery from a chain of backup sets (ese-reference.md B §5) into
+/// a destination directory that then opens as a normal instance with clean
+/// databases.
+///
+/// ~~~{.unparsed}
+///   destination/<base>.chk          the checkpoint (the instance's system path)
+///   destination/logs/               the logs (its log path)
+///   destination/<database names>    each database under its file name, or the
+///                                   name the renames give (ESE's JET_RSTMAP)
+/// ~~~
+///
+/// Steps: check the chain (backup_set.hpp); copy the logs of the chain, then the
+/// newer logs of a roll-forward directory (same log signature, contiguous), up to
+/// an optional last generation; copy each database stream, checking header, pages
+/// and trailer on the way, write its header with the generation the restore
+/// replays to and zero the trailer (B §5.7); replay the logs into the databases
+/// (recovery.hpp with a database map), which leaves them clean; start a new log
+/// generation and write a checkpoint at it, so the instance opened on the
+/// destination replays nothing again; record the restored backup in each header
+/// (its current-full info moves to the full or copy slot).
+///
+/// Everything is written in the staging directory destination/.hotbackup-restore;
+/// only a complete, replayed restore is moved into place, by renames listed in
+/// staging/restored.json, which is synced first. A restore interrupted by a crash
+/// is run again with the same arguments: before that file exists the staging
+/// directory is wiped and the restore starts over; after, the renames are
+/// finished. A restore that fails before that file exists removes its staging
+/// directory (best effort) and leaves no file under a final name; one that fails
+/// while moving files into place keeps the file, and running it again finishes.
+/// The moves put the checkpoint first, then the logs, then the databases, so an
+/// instance opened on a half-moved destination refuses to start rather than replay.
+///
+/// Paths: rename targets are relative to the destination; one that is absolute,
+/// has a "." or ".." component or goes through a symbolic link is refused
+/// (invalid_path), and so are set file names that leave their set (manifest.hpp).
+/// Files already under a final name are never overwritten (file_already_exists).
+///
+/// Errors: backup_error: those of check_chain and of each file's checks
+/// (backup_set.hpp); invalid_parameter (options); invalid_path; file_already_exists;
+/// existing_log_file_has_bad_signature / existing_log_file_is_not_contiguous /
+/// missing_restore_log_files (roll-forward logs); log_corrupt_during_hard_restore
+/// (a set's log fails replay) / log_corrupt_during_hard_recovery (a roll-forward
+/// log); backup_abort_by_caller (a stop request); storage errors.
+///
+/// Thread-safety: one restore per destination at a time.
 #pragma once
 
 #include <algorithm>
@@ -95,6 +98,7 @@ struct restore_options {
 
 /// One restored database.
 struct restored_database {
+    /// The path the manifest records: where the database lived when backed up.
     std::string original_path;
     std::filesystem::path path;  ///< where it is now
 };
@@ -102,17 +106,25 @@ struct restored_database {
 /// What restore() made: open the instance with `options`, then attach the
 /// databases.
 struct restore_report {
+    /// The options to open the restored instance with: system and log path in the
+    /// destination, the chain's base name, page size and log file size.
     instance_options options;
+    /// Each restored database and where it is now.
     std::vector<restored_database> databases;
+    /// The first generation replayed: the chain's first.
     log_generation generation_low = 0;
     log_generation generation_high = 0;  ///< the last generation replayed
+    /// Database stream bytes copied (0 when an interrupted restore was finished).
     std::uint64_t database_bytes = 0;
+    /// Log bytes copied, roll-forward logs included (0 when resumed).
     std::uint64_t log_bytes = 0;
+    /// Log records replayed (0 when resumed).
     std::uint64_t replayed_records = 0;
     double seconds = 0;         ///< the whole restore
     double replay_seconds = 0;  ///< of which log replay (recovery) took this long
     bool resumed = false;       ///< an interrupted restore was finished
 
+    /// Copy speed over the whole restore in MB/s (10^6 bytes), 0 if no time passed.
     [[nodiscard]] double megabytes_per_second() const noexcept {
         return seconds > 0 ? static_cast<double>(database_bytes + log_bytes) / 1e6 / seconds : 0;
     }
@@ -770,7 +782,12 @@ class restorer {
 
 /// Restores the chain `sets` (a full or copy set, then incremental or
 /// differential sets in order) into `destination` of `storage`; see the header
-/// comment. Returns where everything went and how to open it.
+/// comment. Returns where everything went and how to open it. Throws the
+/// backup_error the header comment lists, and invalid_backup if the staged list of
+/// renames of an interrupted restore is damaged. Runs on the caller's thread, which
+/// also calls the progress callback; one restore per destination at a time. After
+/// a crash or a failure while moving files into place, run it again with the same
+/// arguments.
 template <storage Storage, storage SetStorage>
 restore_report restore(const std::vector<backup_set<SetStorage>>& sets, Storage& storage,
                        const std::filesystem::path& destination,

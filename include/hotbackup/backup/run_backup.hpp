@@ -1,31 +1,34 @@
-// run_backup(source, target, options): one whole backup into a backup set. It
-// drives a typed session (session.hpp): reads every database (full and copy) and
-// every log into files of the target, hashing each as it goes, commits the
-// manifest (manifest.hpp), then truncates the logs if asked and ends the session.
-//
-//   set layout   databases/<file name of the database>   (a number is put in
-//                                                          front of a repeated name)
-//                logs/<base>XXXXXXXX.log
-//                manifest.json                             (last)
-//
-// Why the manifest comes before truncation: once the manifest is committed the set
-// restores on its own, so deleting the source's logs loses nothing; the other
-// order would leave the only copy of a truncated log in a set that a failed
-// manifest write made incomplete.
-//
-// Failure: any error before the manifest is committed (a read, the target, the
-// progress callback, cancellation) stops the copy, and the session is aborted by
-// its destructor: the target holds no manifest, the source's logs and headers are
-// untouched and it keeps running. The files already written stay in the target,
-// which is incomplete without its manifest; a new attempt needs a fresh directory.
-// An error of truncate() or end(), after the manifest, is thrown with its own errc
-// and a message that says the set is complete: keep it (some logs may already be
-// deleted from the source, and the database headers may not record the backup, so
-// the next incremental backup can fail with missing_full_backup).
-//
-// Thread-safety: one call drives one session; options.parallel_files threads copy
-// files at once when the target allows it (Target::parallel_files). The progress
-// callback is called from those threads, one call at a time.
+/// \file
+/// run_backup(source, target, options): one whole backup into a backup set. It
+/// drives a typed session (session.hpp): reads every database (full and copy) and
+/// every log into files of the target, hashing each as it goes, commits the
+/// manifest (manifest.hpp), then truncates the logs if asked and ends the session.
+///
+/// ~~~{.unparsed}
+///   set layout   databases/<file name of the database>   (a number is put in
+///                                                          front of a repeated name)
+///                logs/<base>XXXXXXXX.log
+///                manifest.json                             (last)
+/// ~~~
+///
+/// Why the manifest comes before truncation: once the manifest is committed the set
+/// restores on its own, so deleting the source's logs loses nothing; the other
+/// order would leave the only copy of a truncated log in a set that a failed
+/// manifest write made incomplete.
+///
+/// Failure: any error before the manifest is committed (a read, the target, the
+/// progress callback, cancellation) stops the copy, and the session is aborted by
+/// its destructor: the target holds no manifest, the source's logs and headers are
+/// untouched and it keeps running. The files already written stay in the target,
+/// which is incomplete without its manifest; a new attempt needs a fresh directory.
+/// An error of truncate() or end(), after the manifest, is thrown with its own errc
+/// and a message that says the set is complete: keep it (some logs may already be
+/// deleted from the source, and the database headers may not record the backup, so
+/// the next incremental backup can fail with missing_full_backup).
+///
+/// Thread-safety: one call drives one session; options.parallel_files threads copy
+/// files at once when the target allows it (Target::parallel_files). The progress
+/// callback is called from those threads, one call at a time.
 #pragma once
 
 #include <algorithm>
@@ -63,12 +66,14 @@ struct backup_options {
     /// Delete the logs the set makes unnecessary (full, incremental), or leave them
     /// (copy, differential).
     bool truncate = true;
-    /// Chunk size and reader threads of each file (backup_files.hpp).
+    /// Chunk size and reader threads of each file (backup_files.hpp). Every file is
+    /// copied whole, so read.offset must stay 0.
     read_options read{};
     /// Files copied at once, 1 to 16; targets without parallel_files take one.
     unsigned parallel_files = 1;
     /// At most this many bytes per second over the whole backup; 0 = no limit.
     std::uint64_t rate_limit = 0;
+    /// Called after each chunk copied, from the copying threads, one call at a time.
     progress_callback progress;
     /// A stop request fails the backup with errc::backup_abort_by_caller.
     std::stop_token stop;
@@ -79,6 +84,7 @@ struct backup_report {
     hotbackup::manifest manifest;  ///< as committed to the target
     backup_result result;          ///< the session's result (logs deleted, header slot)
     std::uint64_t bytes = 0;       ///< database and log bytes copied
+    /// How long the backup took, from the call to the end of the session.
     double seconds = 0;
 
     /// Copy speed in MB/s (10^6 bytes).
@@ -146,12 +152,18 @@ inline std::string base_name_of(const std::filesystem::path& log_path) {
     return name.substr(0, std::min(name.size(), base_name_length));
 }
 
-inline void check_parallel(const backup_options& options) {
+inline void check_options(const backup_options& options) {
     if (options.parallel_files < 1 || options.parallel_files > max_reader_threads) {
         throw backup_error(
             errc::invalid_parameter,
             "backup_options::parallel_files = " + std::to_string(options.parallel_files) +
                 " must be 1 to " + std::to_string(max_reader_threads));
+    }
+    // A set holds whole files; an offset would make every file short.
+    if (options.read.offset != 0) {
+        throw backup_error(errc::invalid_parameter,
+                           "backup_options::read.offset = " + std::to_string(options.read.offset) +
+                               " must be 0: a backup set holds whole files");
     }
 }
 
@@ -205,14 +217,16 @@ backup_report finish_backup(LogsSession logs, Target& target, const backup_optio
 }  // namespace detail
 
 /// Backs up `source` into `target`; see the header comment. Returns the report.
-/// Throws backup_error: invalid_parameter (options), every error of begin_backup,
+/// Throws backup_error: invalid_parameter (options), invalid_path (a database path
+/// that is not UTF-8), file_not_found (no log to copy), every error of begin_backup,
 /// of reading a file and of logs(), truncate() and end() (session.hpp), the
 /// target's errors (backup_target.hpp), backup_abort_by_caller (a stop request);
 /// and whatever the progress callback throws. On any of these before the manifest
-/// is committed, the set is incomplete and the source unchanged.
+/// is committed, the set is incomplete and the source unchanged. Returns once the
+/// session has ended; the copying threads (the caller's among them) are joined.
 template <backup_source Source, backup_target Target>
 backup_report run_backup(Source& source, Target& target, const backup_options& options = {}) {
-    detail::check_parallel(options);
+    detail::check_options(options);
     const unsigned threads = Target::parallel_files ? options.parallel_files : 1;
     detail::copy_pacer pacer{options.progress, options.rate_limit, options.stop, "the backup"};
     pacer.check();

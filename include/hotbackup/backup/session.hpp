@@ -1,57 +1,62 @@
-// The typestate backup session (design.md "The typestate session"): ESE's
-// external backup protocol (ese-reference.md B §1.1–1.10, B §3) as C++ types, so
-// that calling its steps out of order does not compile.
-//
-//   begin_backup(engine, full_backup)        -> backup_session<E, stage::databases>
-//       .databases()                            the databases to copy
-//       .read(database_file [, options])        generator of verified chunks
-//       std::move(s).logs()                  -> backup_session<E, stage::logs>
-//   begin_backup(engine, incremental_backup) -> backup_session<E, stage::logs>
-//       .log_files() / .read(log_file)
-//       std::move(s).truncate()              -> backup_session<E, stage::truncated>
-//       std::move(s).end([options])          -> backup_result
-//   any stage: std::move(s).abort(); destroying an unfinished session aborts it
-//
-// A transition consumes the session (`&&`) and returns the next stage; the old
-// object is then empty, and any use of it throws backup_error(errc::no_backup)
-// (clang-tidy's bugprone-use-after-move flags it at build time). A transition
-// that throws leaves the session where it was: it can be retried, ended or
-// aborted. end() is the exception: it always ends the session, also when it
-// throws.
-//
-// Runtime errors (backup_error with ESE's numbers) are those the types cannot see:
-// begin: backup_not_allowed_yet, logging_disabled, log_write_fail, invalid_backup
-// (incremental under circular logging), backup_in_progress, missing_full_backup,
-// checkpoint_file_not_found / checkpoint_corrupt / bad_checkpoint_signature,
-// missing_file_to_backup (incremental); after the engine's stop_backup() (or its
-// termination with term_option::stop_backup) every call but abort() throws
-// backup_abort_by_server and end() ends the session and throws it too.
-//
-// Reading: read(file) returns a lazy generator of std::span<const std::byte>
-// chunks from page-aligned buffers it owns (read_options::buffer_size, 1 MiB by
-// default; one buffer, or 2n with read_options::reader_threads = n > 1). A chunk is valid until the
-// next is requested. Database streams follow backup/database_stream.hpp; every page is verified
-// before it is yielded, and the pages of a chunk are locked against the engine's flushes only while
-// that chunk is read, so writers never wait for the consumer. With
-// read_options::reader_threads > 1, helper threads read and verify chunks ahead of
-// the consumer (detail/session_state.hpp says how). A damaged page
-// throws read_verify_failure / read_pgno_verify_failure naming database and page
-// and drops that database from the backup; the session goes on. A damaged log
-// throws log_read_verify_failure and cancels the session: every later call throws
-// that error again. A database counts as copied once its last chunk was handed
-// out, a log once its last byte was, each after every byte before it: a reader
-// that starts at read_options::offset continues where an earlier one stopped, and
-// a part read before the part ahead of it was handed out does not count (so read
-// one file in order; a gap leaves it not copied).
-//
-// Thread-safety: the files of one session may be read at once from different
-// threads (one thread per generator); a session object's own members are called
-// from one thread at a time. A session must not outlive the storage of its engine;
-// it may outlive the engine itself, which stops it on termination.
-//
-// Lifetimes: a generator holds the session's shared state, so it stays safe to
-// use after the session moved on; resumed after its stage ended it throws
-// errc::invalid_backup_sequence (the file is then not in the backup).
+/// \file
+/// The typestate backup session (design.md "The typestate session"): ESE's
+/// external backup protocol (ese-reference.md B §1.1–1.10, B §3) as C++ types, so
+/// that calling its steps out of order does not compile.
+///
+/// ~~~{.unparsed}
+///   begin_backup(engine, full_backup)        -> backup_session<E, stage::databases>
+///       .databases()                            the databases to copy
+///       .read(database_file [, options])        generator of verified chunks
+///       std::move(s).logs()                  -> backup_session<E, stage::logs>
+///   begin_backup(engine, incremental_backup) -> backup_session<E, stage::logs>
+///       .log_files() / .read(log_file)
+///       std::move(s).truncate()              -> backup_session<E, stage::truncated>
+///       std::move(s).end([options])          -> backup_result
+///   any stage: std::move(s).abort(); destroying an unfinished session aborts it
+/// ~~~
+///
+/// A transition consumes the session (`&&`) and returns the next stage; the old
+/// object is then empty, and any use of it throws backup_error(errc::no_backup)
+/// (clang-tidy's bugprone-use-after-move flags it at build time). A transition
+/// that throws leaves the session where it was: it can be retried, ended or
+/// aborted. end() is the exception: it always ends the session, also when it
+/// throws.
+///
+/// Runtime errors (backup_error with ESE's numbers) are those the types cannot see:
+/// begin: backup_not_allowed_yet, logging_disabled, log_write_fail, invalid_backup
+/// (incremental under circular logging), backup_in_progress, missing_full_backup,
+/// checkpoint_file_not_found / checkpoint_corrupt / bad_checkpoint_signature,
+/// missing_file_to_backup (incremental); after the engine's stop_backup() (or its
+/// termination with term_option::stop_backup) every call but abort() throws
+/// backup_abort_by_server and end() ends the session and throws it too.
+///
+/// Reading: read(file) returns a lazy generator of `std::span<const std::byte>`
+/// chunks from page-aligned buffers it owns (read_options::buffer_size, 1 MiB by
+/// default; one buffer, or 2n with read_options::reader_threads = n > 1). A chunk
+/// is valid until the next is requested or the generator is destroyed. Database
+/// streams follow backup/database_stream.hpp; every page is verified before it is
+/// yielded, and the pages of a chunk are locked against the engine's flushes only
+/// while that chunk is read, so writers never wait for the consumer. With
+/// read_options::reader_threads > 1, helper threads read and verify chunks ahead of
+/// the consumer (detail/session_state.hpp says how). A damaged page
+/// throws read_verify_failure / read_pgno_verify_failure naming database and page
+/// and drops that database from the backup; the session goes on. A damaged log
+/// throws log_read_verify_failure and cancels the session (so does any other error
+/// opening or reading a log): every later call throws that error again. A database
+/// counts as copied once its last chunk was handed out, a log once its last byte
+/// was, each after every byte before it: a reader that starts at
+/// read_options::offset continues where an earlier one stopped, and a part read
+/// before the part ahead of it was handed out does not count (so read one file in
+/// order; a gap leaves it not copied).
+///
+/// Thread-safety: the files of one session may be read at once from different
+/// threads (one thread per generator); a session object's own members are called
+/// from one thread at a time. A session must not outlive the storage of its engine;
+/// it may outlive the engine itself, which stops it on termination.
+///
+/// Lifetimes: a generator holds the session's shared state, so it stays safe to
+/// use after the session moved on; resumed after its stage ended it throws
+/// errc::invalid_backup_sequence (the file is then not in the backup).
 #pragma once
 
 #include <algorithm>
@@ -88,12 +93,17 @@ template <backup_source Source, class Stage>
 class backup_session;
 
 /// One backup session of an engine, in stage `Stage`; see the header comment.
+/// Move-only; its members are called from one thread at a time, while the
+/// generators read() returns may run on other threads.
 template <backup_source Source, class Stage>
 class backup_session {
   public:
+    /// The engine type the session backs up.
     using source_type = Source;
+    /// The session's stage: stage::databases, stage::logs or stage::truncated.
     using stage_type = Stage;
 
+    /// Takes over `other`'s session; `other` is left empty (errc::no_backup).
     backup_session(backup_session&&) noexcept = default;
     /// Aborts the session this one held, then takes `other`'s.
     backup_session& operator=(backup_session&& other) noexcept {
@@ -109,7 +119,7 @@ class backup_session {
     /// Aborts an unfinished session (as abort()).
     ~backup_session() { abort_held(); }
 
-    /// Full or incremental.
+    /// Full or incremental. Throws backup_error(no_backup) on an empty session.
     [[nodiscard]] backup_kind kind() const { return state().kind(); }
 
     /// The databases of a full backup, fixed at begin (attach and detach wait for
@@ -128,14 +138,19 @@ class backup_session {
     /// past the end); no_backup. The generator
     /// throws read_verify_failure / read_pgno_verify_failure (the database is then
     /// dropped), backup_abort_by_server, invalid_backup_sequence (resumed after
-    /// logs()), storage errors.
+    /// logs()), the cancel error, storage errors. Use the generator from one thread
+    /// at a time; it keeps the session's state alive, and each chunk it yields is
+    /// valid until the next is requested or the generator is destroyed.
     [[nodiscard]] generator<std::span<const std::byte>> read(
         const database_file& file,
         read_options options = {}) const requires std::same_as<Stage, stage::databases> {
         auto& current = state();
         check_buffer(options, current.page_size());
         const auto index = current.database_index(file);
-        check_offset(options, file.stream_size, current.page_size(), file.path);
+        // Against the size the session listed: an offset past the stream's real end
+        // is refused even if the caller's copy of `file` says a larger size.
+        check_offset(options, current.database_stream_size_of(index), current.page_size(),
+                     file.path);
         return current.read_database_stream(state_, index, options.buffer_size,
                                             options.reader_threads,
                                             options.offset / current.page_size());
@@ -172,9 +187,11 @@ class backup_session {
 
     /// Reads one log file byte for byte from read_options::offset on, verifying its
     /// header and every segment. Throws backup_error: invalid_parameter (not a
-    /// listed log, or bad read_options), no_backup. The generator throws log_read_verify_failure
-    /// (and cancels the session), missing_file_to_backup, backup_abort_by_server,
-    /// invalid_backup_sequence (resumed after truncate() or end()), storage errors.
+    /// listed log, or bad read_options), no_backup. The generator throws
+    /// log_read_verify_failure, missing_file_to_backup, storage errors (each of
+    /// which cancels the session), backup_abort_by_server, the cancel error,
+    /// invalid_backup_sequence (resumed after truncate() or end()). Chunks and
+    /// lifetime as for databases.
     [[nodiscard]] generator<std::span<const std::byte>> read(
         const log_file& file,
         read_options options = {}) const requires std::same_as<Stage, stage::logs> {

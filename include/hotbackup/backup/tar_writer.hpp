@@ -1,28 +1,29 @@
-// tar_writer: a POSIX tar archive (pax interchange format: ustar headers, with pax
-// extended headers where ustar cannot say it) written to any std::ostream, one
-// file at a time, as a backup streams its files: the size of each file is known
-// before its bytes (a database stream's size is fixed at begin, a closed log's is
-// its length), so nothing is buffered or seeked, and stdout works.
-//
-// Format facts (POSIX.1-2008, pax): 512-byte blocks; a ustar header holds a name
-// of up to 100 bytes plus a 155-byte prefix split at a '/', and a size of up to
-// 8 GiB - 1 in 11 octal digits. A longer or non-ASCII path, or a larger size, goes
-// into a pax extended header (typeflag 'x') before the file's own header, as
-// records "<length> <key>=<value>\n" whose length counts the whole record. Each
-// file's data is padded to a block; two zero blocks end the archive. GNU tar,
-// bsdtar and Python's tarfile read it.
-//
-// Names are checked as a restore will check them: relative, no "." or ".."
-// component, no empty component, no NUL; the writer refuses others, so an archive
-// it wrote never escapes the directory it is extracted into.
-//
-// Errors: backup_error(errc::invalid_parameter) for a bad name, for writing more or
-// fewer bytes than begin_file() announced, or for calls out of order;
-// backup_error(errc::disk_io) naming the entry when the stream fails. After an
-// error the archive is incomplete (it has no end blocks) and the writer refuses
-// further calls.
-//
-// Thread-safety: none; one writer per stream.
+/// \file
+/// tar_writer: a POSIX tar archive (pax interchange format: ustar headers, with pax
+/// extended headers where ustar cannot say it) written to any std::ostream, one
+/// file at a time, as a backup streams its files: the size of each file is known
+/// before its bytes (a database stream's size is fixed at begin, a closed log's is
+/// its length), so nothing is buffered or seeked, and stdout works.
+///
+/// Format facts (POSIX.1-2008, pax): 512-byte blocks; a ustar header holds a name
+/// of up to 100 bytes plus a 155-byte prefix split at a '/', and a size of up to
+/// 8 GiB - 1 in 11 octal digits. A longer or non-ASCII path, or a larger size, goes
+/// into a pax extended header (typeflag 'x') before the file's own header, as
+/// records "<length> <key>=<value>\n" whose length counts the whole record. Each
+/// file's data is padded to a block; two zero blocks end the archive. GNU tar,
+/// bsdtar and Python's tarfile read it.
+///
+/// Names are checked as a restore will check them: relative, no "." or ".."
+/// component, no empty component, no NUL; the writer refuses others, so an archive
+/// it wrote never escapes the directory it is extracted into.
+///
+/// Errors: backup_error(errc::invalid_parameter) for a bad name, for writing more or
+/// fewer bytes than begin_file() announced, or for calls out of order;
+/// backup_error(errc::disk_io) naming the entry when the stream fails. After an
+/// error the archive is incomplete (it has no end blocks) and the writer refuses
+/// further calls.
+///
+/// Thread-safety: none; one writer per stream.
 #pragma once
 
 #include <algorithm>

@@ -1,13 +1,14 @@
-// verify(): reads every file of a restore chain of backup sets and checks it as a
-// restore would (backup_set.hpp): the chain (log signature, contiguous
-// generations, the order of the sets), each file's size and XXH3 against its
-// manifest, each log's header, each database stream's header, pages and trailer.
-// Nothing is written.
-//
-// Errors: backup_error with the errc backup_set.hpp lists for each check, naming
-// the set file; backup_abort_by_caller after a stop request; storage errors.
-//
-// Thread-safety: reads only; several verifications of one set may run at once.
+/// \file
+/// verify(): reads every file of a restore chain of backup sets and checks it as a
+/// restore would (backup_set.hpp): the chain (log signature, contiguous
+/// generations, the order of the sets), each file's size and XXH3 against its
+/// manifest, each log's header, each database stream's header, pages and trailer.
+/// Nothing is written.
+///
+/// Errors: backup_error with the errc backup_set.hpp lists for each check, naming
+/// the set file; backup_abort_by_caller after a stop request; storage errors.
+///
+/// Thread-safety: reads only; several verifications of one set may run at once.
 #pragma once
 
 #include <cstddef>
@@ -26,21 +27,32 @@ namespace hotbackup::inline v1 {
 struct verify_options {
     /// Bytes read at once: a multiple of the sets' page size.
     std::size_t buffer_size = std::size_t{1} << 20;
+    /// Called after each chunk checked, on the caller's thread.
     progress_callback progress;
+    /// A stop request fails the verification with errc::backup_abort_by_caller.
     std::stop_token stop;
 };
 
 /// What verify() checked.
 struct verify_report {
+    /// The chain the sets form, as a restore would replay it.
     restore_chain chain;
+    /// Database streams checked.
     std::size_t database_files = 0;
+    /// Log files checked, copies held by two sets included.
     std::size_t log_files = 0;
+    /// Bytes read.
     std::uint64_t bytes = 0;
+    /// How long the verification took.
     double seconds = 0;
 };
 
 /// Verifies the chain `sets` (a full or copy set, then incremental or
 /// differential sets in order); see the header comment. Returns what was checked.
+/// Throws backup_error: invalid_parameter (no set, or a bad buffer_size), the
+/// errors of check_chain() and of each file's checks (backup_set.hpp),
+/// backup_abort_by_caller, storage errors; and whatever the progress callback
+/// throws. Runs on the caller's thread and writes nothing.
 template <storage Storage>
 verify_report verify(const std::vector<backup_set<Storage>>& sets,
                      const verify_options& options = {}) {
@@ -91,7 +103,8 @@ verify_report verify(const std::vector<backup_set<Storage>>& sets,
     return report;
 }
 
-/// Verifies the chain of `full` followed by `later` sets, in order.
+/// Verifies the chain of `full` followed by `later` sets, in order, with the
+/// default verify_options.
 template <storage Storage, std::same_as<backup_set<Storage>>... Later>
 verify_report verify(const backup_set<Storage>& full, const Later&... later) {
     return verify(std::vector<backup_set<Storage>>{full, later...});

@@ -136,6 +136,12 @@ class session_state {
         return databases_.at(index).file.page_count;
     }
 
+    /// The stream size of a listed database as the session listed it (a caller's
+    /// copy of the database_file may say otherwise).
+    [[nodiscard]] std::uint64_t database_stream_size_of(std::size_t index) const {
+        return databases_.at(index).file.stream_size;
+    }
+
     /// The header page of a database stream, snapshotted as its read begins.
     [[nodiscard]] std::vector<std::byte> open_database(std::size_t index) {
         const auto pin = checked_pin();

@@ -1,15 +1,18 @@
-// One B+tree page, decoded. The engine keeps pages decoded in its cache and
-// encodes them only to flush them or to log a page image, so a put costs a search
-// in a sorted vector rather than a page rewrite.
-//
-// Encoded after the 40-byte page header of page.hpp:
-//   leaf:   entry count × (u8 key length, u16 value length, key, value)
-//   branch: leftmost child in the header's kind-specific field, then
-//           entry count × (u8 key length, key, u32 child)
-// In a branch, child i + 1 holds the keys >= separator i; the leftmost child holds
-// the keys below the first separator.
-//
-// Thread-safety: a plain value; the database guards it.
+/// \file
+/// One B+tree page, decoded. The engine keeps pages decoded in its cache and
+/// encodes them only to flush them or to log a page image, so a put costs a search
+/// in a sorted vector rather than a page rewrite.
+///
+/// Encoded after the 40-byte page header of page.hpp:
+/// \code{.unparsed}
+///   leaf:   entry count × (u8 key length, u16 value length, key, value)
+///   branch: leftmost child in the header's kind-specific field, then
+///           entry count × (u8 key length, key, u32 child)
+/// \endcode
+/// In a branch, child i + 1 holds the keys >= separator i; the leftmost child holds
+/// the keys below the first separator.
+///
+/// Thread-safety: a plain value; the database guards it.
 #pragma once
 
 #include <algorithm>

@@ -1,22 +1,23 @@
-// One attached database: its file, its header, and its B+tree held decoded in
-// memory (the reference engine caches every page it has read; pages are written
-// back by flushes, never evicted).
-//
-// Changes are redo-only and no-steal: a transaction's writes reach the pages only
-// at commit, under the tree's exclusive lock, and each change emits the redo record
-// that reproduces it. A page's first change after it was flushed logs the whole
-// page (so a page torn by a crash during its flush is rebuilt from the log); later
-// changes log the single key. Splits log every page they touch whole. Every change
-// gives the page the next database time; redo applies a record only to a page with
-// an older time, so replaying a log twice changes nothing.
-//
-// Flushing writes a page only once the commit that last changed it is durable in
-// the log (the WAL rule) and never while a backup reads that page (page ranges are
-// locked against flushes, not against writers, who only change the cache).
-//
-// Thread-safety: `tree_mutex()` guards the tree and the page states: readers share
-// it, a commit holds it exclusively. flush(), header writes, reads of the file and
-// page-range locks may be called from any thread.
+/// \file
+/// One attached database: its file, its header, and its B+tree held decoded in
+/// memory (the reference engine caches every page it has read; pages are written
+/// back by flushes, never evicted).
+///
+/// Changes are redo-only and no-steal: a transaction's writes reach the pages only
+/// at commit, under the tree's exclusive lock, and each change emits the redo record
+/// that reproduces it. A page's first change after it was flushed logs the whole
+/// page (so a page torn by a crash during its flush is rebuilt from the log); later
+/// changes log the single key. Splits log every page they touch whole. Every change
+/// gives the page the next database time; redo applies a record only to a page with
+/// an older time, so replaying a log twice changes nothing.
+///
+/// Flushing writes a page only once the commit that last changed it is durable in
+/// the log (the WAL rule) and never while a backup reads that page (page ranges are
+/// locked against flushes, not against writers, who only change the cache).
+///
+/// Thread-safety: `tree_mutex()` guards the tree and the page states: readers share
+/// it, a commit holds it exclusively. flush(), header writes, reads of the file and
+/// page-range locks may be called from any thread.
 #pragma once
 
 #include <algorithm>

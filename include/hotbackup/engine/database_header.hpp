@@ -1,20 +1,23 @@
-// The database header (ese-reference.md Part A §5, B §3.6, B §4.3): the first two
-// pages of a database file hold it twice (header and shadow copy), so a torn
-// header write leaves the other copy readable. It records what the database is
-// (signature, page size), whether it was shut down cleanly (state), which log set
-// it belongs to (log signature) and the four backup slots that decide what the
-// next backup may do.
-//
-// Layout (little-endian) after the 40-byte page header of page.hpp, kind `header`,
-// page number 0 in both copies:
-//   40 u32 magic 0x89ABCDEF     44 u32 format version     48 u32 page size
-//   52 u32 state                56 16B database signature 72 16B log signature
-//   88 u64 database time        96 u32 page count        100 u32 reserved
-//  104 5 × backup_info (24 B each: u64 mark position, u64 mark time,
-//      u32 genLow, u32 genHigh): full, copy, incremental, differential, current full
-//  224 end of the used bytes; the rest of the page is zero.
-//
-// Thread-safety: value types and pure functions.
+/// \file
+/// The database header (ese-reference.md Part A §5, B §3.6, B §4.3): the first two
+/// pages of a database file hold it twice (header and shadow copy), so a torn
+/// header write leaves the other copy readable. It records what the database is
+/// (signature, page size), whether it was shut down cleanly (state), which log set
+/// it belongs to (log signature) and the four backup slots that decide what the
+/// next backup may do.
+///
+/// Layout (little-endian) after the 40-byte page header of page.hpp, kind `header`,
+/// page number 0 in both copies:
+/// \code{.unparsed}
+///   40 u32 magic 0x89ABCDEF     44 u32 format version     48 u32 page size
+///   52 u32 state                56 16B database signature 72 16B log signature
+///   88 u64 database time        96 u32 page count        100 u32 reserved
+///  104 5 × backup_info (24 B each: u64 mark position, u64 mark time,
+///      u32 genLow, u32 genHigh): full, copy, incremental, differential, current full
+///  224 end of the used bytes; the rest of the page is zero.
+/// \endcode
+///
+/// Thread-safety: value types and pure functions.
 #pragma once
 
 #include <array>
@@ -37,6 +40,7 @@ namespace hotbackup::inline v1 {
 /// Identifies a database file or a log set: a random number and the creation
 /// time, as ESE's SIGNATURE does.
 struct signature {
+    /// Random bits (0, with `created` 0: no signature).
     std::uint64_t random = 0;
     std::uint64_t created = 0;  ///< microseconds since the Unix epoch
 
@@ -47,28 +51,37 @@ struct signature {
         return {random, now_microseconds()};
     }
 
+    /// The current system time in microseconds since the Unix epoch.
     [[nodiscard]] static std::uint64_t now_microseconds() {
         return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                               std::chrono::system_clock::now().time_since_epoch())
                                               .count());
     }
 
+    /// Whether this is the all-zero signature, which names nothing.
     [[nodiscard]] bool empty() const noexcept { return random == 0 && created == 0; }
+    /// Compares member by member.
     friend bool operator==(const signature&, const signature&) = default;
 };
 
 /// A log position: the generation and the byte offset of a record in that log
 /// file, ordered as the log is written. ESE's LGPOS.
 struct log_position {
+    /// The log file's generation.
     log_generation generation = 0;
+    /// Byte offset in that file.
     std::uint32_t offset = 0;
 
+    /// The position as one number, generation in the upper 32 bits; orders as the
+    /// position does.
     [[nodiscard]] std::uint64_t packed() const noexcept {
         return (static_cast<std::uint64_t>(generation) << 32) | offset;
     }
+    /// The position a packed() value stands for.
     [[nodiscard]] static log_position unpack(std::uint64_t packed) noexcept {
         return {static_cast<log_generation>(packed >> 32), static_cast<std::uint32_t>(packed)};
     }
+    /// Orders by generation, then offset: the order the log is written in.
     // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=>
     friend auto operator<=>(const log_position&, const log_position&) = default;
 };
@@ -76,12 +89,17 @@ struct log_position {
 /// One backup slot of a database header (ESE's BKINFO): the log position and time
 /// of the backup's mark, and the generations it holds.
 struct backup_info {
+    /// The log position of the backup's mark.
     log_position mark{};
     std::uint64_t mark_time = 0;  ///< microseconds since the Unix epoch
+    /// The lowest log generation the backup holds.
     log_generation generation_low = 0;
+    /// The highest log generation the backup holds.
     log_generation generation_high = 0;
 
+    /// Whether the slot records no backup.
     [[nodiscard]] bool empty() const noexcept { return generation_low == 0; }
+    /// Compares member by member.
     friend bool operator==(const backup_info&, const backup_info&) = default;
 };
 
@@ -103,12 +121,18 @@ enum class database_state : std::uint32_t {
 
 /// The contents of a database header.
 struct database_header {
+    /// Marks a header page.
     static constexpr std::uint32_t magic = 0x89AB'CDEF;
+    /// The layout version read and written.
     static constexpr std::uint32_t format_version = 1;
 
+    /// Database page size in bytes.
     std::uint32_t page_size = 0;
+    /// Whether the database was shut down cleanly.
     database_state state = database_state::just_created;
+    /// Identifies this database file.
     signature database_signature{};
+    /// The log set the database was last attached to.
     signature log_signature{};
     /// The database time: every page change takes the next value, so a page's
     /// time orders its changes and makes redo idempotent (ESE's dbtime).
@@ -118,9 +142,11 @@ struct database_header {
     std::array<backup_info, 4> backups{};  ///< indexed by backup_slot
     backup_info current_full{};            ///< set only in a backup stream's header copy
 
+    /// The backup slot `which` of `backups`.
     [[nodiscard]] backup_info& slot(backup_slot which) noexcept {
         return backups.at(static_cast<std::size_t>(which));
     }
+    /// The backup slot `which` of `backups`.
     [[nodiscard]] const backup_info& slot(backup_slot which) const noexcept {
         return backups.at(static_cast<std::size_t>(which));
     }

@@ -1,10 +1,11 @@
-// The names of an instance's files, as ESE names them (ese-reference.md Part A §4,
-// Part B §4.1): numbered logs "<base><8 upper-case hex digits>.log", the current log
-// "<base>.log", the checkpoint "<base>.chk". The base name is exactly 3 characters
-// (default "edb"). Readers accept 5- or 8-digit numbered names, as ESE does, so logs
-// written by ESENT's 8.3-compatible naming ("edb0000A.log") are recognised too.
-//
-// Everything here is pure string work: thread-safe, no I/O.
+/// \file
+/// The names of an instance's files, as ESE names them (ese-reference.md Part A §4,
+/// Part B §4.1): numbered logs "<base><8 upper-case hex digits>.log", the current log
+/// "<base>.log", the checkpoint "<base>.chk". The base name is exactly 3 characters
+/// (default "edb"). Readers accept 5- or 8-digit numbered names, as ESE does, so logs
+/// written by ESENT's 8.3-compatible naming ("edb0000A.log") are recognised too.
+///
+/// Everything here is pure string work: thread-safe, no I/O.
 #pragma once
 
 #include <algorithm>

@@ -1,29 +1,30 @@
-// instance<Storage>: the reference engine (design.md "Engine"). One log stream
-// (base name, log directory), one checkpoint file, and up to six attached
-// databases, each an ordered key/value B+tree, on any storage policy.
-//
-// Opening runs soft recovery (recovery.hpp); term() (also run by the destructor)
-// flushes every page, marks the databases clean, logs their detach and advances
-// the checkpoint. Commits are logged, applied to cached pages, and made durable by
-// group commit (log_writer.hpp); dirty pages are written back when the log between
-// the checkpoint and the tip outgrows checkpoint_depth, always after the log that
-// covers them is durable. With circular logging, logs behind the checkpoint are
-// deleted as it moves; otherwise they stay until a backup truncates them.
-//
-// Failure model: a failed log write or sync makes the instance unavailable for
-// good: that call throws errc::log_write_fail and every later call
-// errc::instance_unavailable; opening it again recovers from the log. A failed page
-// write while moving the checkpoint does not undo a commit (its log is durable): it
-// is kept and thrown by checkpoint() or term(), and the flush is retried.
-//
-// The members under "backup_source hooks" are what the backup session uses
-// (design.md "Layers", backup/backup_source.hpp): list databases, read and verify
-// pages, lock page ranges against flushes, roll, list and read the log, delete
-// logs, record a backup in a header. A running session blocks attach, detach and
-// term(); term(term_option::stop_backup) and the destructor stop it first.
-//
-// Thread-safety: every member may be called from any thread. Lock order, outermost
-// first: commit, checkpoint, attached databases, a database's tree, the log.
+/// \file
+/// instance<Storage>: the reference engine (design.md "Engine"). One log stream
+/// (base name, log directory), one checkpoint file, and up to six attached
+/// databases, each an ordered key/value B+tree, on any storage policy.
+///
+/// Opening runs soft recovery (recovery.hpp); term() (also run by the destructor)
+/// flushes every page, marks the databases clean, logs their detach and advances
+/// the checkpoint. Commits are logged, applied to cached pages, and made durable by
+/// group commit (log_writer.hpp); dirty pages are written back when the log between
+/// the checkpoint and the tip outgrows checkpoint_depth, always after the log that
+/// covers them is durable. With circular logging, logs behind the checkpoint are
+/// deleted as it moves; otherwise they stay until a backup truncates them.
+///
+/// Failure model: a failed log write or sync makes the instance unavailable for
+/// good: that call throws errc::log_write_fail and every later call
+/// errc::instance_unavailable; opening it again recovers from the log. A failed page
+/// write while moving the checkpoint does not undo a commit (its log is durable): it
+/// is kept and thrown by checkpoint() or term(), and the flush is retried.
+///
+/// The members under "backup_source hooks" are what the backup session uses
+/// (design.md "Layers", backup/backup_source.hpp): list databases, read and verify
+/// pages, lock page ranges against flushes, roll, list and read the log, delete
+/// logs, record a backup in a header. A running session blocks attach, detach and
+/// term(); term(term_option::stop_backup) and the destructor stop it first.
+///
+/// Thread-safety: every member may be called from any thread. Lock order, outermost
+/// first: commit, checkpoint, attached databases, a database's tree, the log.
 #pragma once
 
 #include <algorithm>
@@ -65,9 +66,12 @@ enum class term_option {
 
 /// Counters of an instance since it was opened.
 struct instance_statistics {
+    /// Transactions committed with writes.
     std::uint64_t commits = 0;
     std::uint64_t log_bytes_written = 0;  ///< whole 4 KiB segments, padding included
+    /// Database pages written back.
     std::uint64_t pages_flushed = 0;
+    /// Checkpoint file writes.
     std::uint64_t checkpoints = 0;
     std::uint64_t recovered_records = 0;  ///< log records read by recovery at open
 };
@@ -133,9 +137,14 @@ class path_claim {
 }  // namespace detail
 
 /// An engine instance on storage policy `Storage`; see the header comment.
+///
+/// Lifetimes: the storage must outlive the instance and everything obtained from it;
+/// transactions (and their scans) must not outlive the instance. Thread safety:
+/// every member may be called from any thread.
 template <storage Storage>
 class instance {
   public:
+    /// The transaction type of this instance; see basic_transaction.
     using transaction = basic_transaction<instance>;
 
     /// ESE's limit on attached databases per instance.
@@ -310,7 +319,8 @@ class instance {
         entry = {};
     }
 
-    /// The databases attached now, by slot.
+    /// The databases attached now, by slot. Throws
+    /// backup_error(errc::instance_unavailable).
     [[nodiscard]] std::vector<database_info> attached_databases() const {
         check_available();
         const std::shared_lock databases_lock{databases_mutex_};
@@ -380,8 +390,10 @@ class instance {
         }
     }
 
+    /// The options the instance was opened with; valid as long as the instance.
     [[nodiscard]] const instance_options& options() const noexcept { return options_; }
 
+    /// A snapshot of the counters; also after term(). Never throws backup_error.
     [[nodiscard]] instance_statistics statistics() const {
         instance_statistics result;
         result.commits = commits_.load();
@@ -424,8 +436,8 @@ class instance {
     /// half-written and fail: to read pages while the engine runs, lock them with
     /// lock_pages() and read through the lock.
     /// Throws backup_error: read_verify_failure / read_pgno_verify_failure naming
-    /// the file and page, invalid_database_id, invalid_parameter (buffer too small),
-    /// instance_unavailable, disk_io.
+    /// the file and page, invalid_database_id, invalid_parameter (`first` is 0 or the
+    /// buffer is too small), instance_unavailable, disk_io.
     void read_pages(database_id id, page_number first, page_number count,
                     std::span<std::byte> buffer) {
         check_available();
@@ -443,9 +455,11 @@ class instance {
     /// but a flush of the range waits for it, and detach, term and checkpoints
     /// flush: so hold it only to read a chunk through read(), and call nothing else
     /// of the instance meanwhile. It keeps the database object alive; after a
-    /// detach, read() fails (the file is closed).
+    /// detach, read() fails (the file is closed). Destroy it before the instance
+    /// terminates. One thread at a time per lock.
     class page_range_lock {
       public:
+        /// Takes over `other`'s range; `other` is left empty and unlocks nothing.
         page_range_lock(page_range_lock&& other) noexcept
             : database_(std::move(other.database_)),
               gate_(std::exchange(other.gate_, nullptr)),
@@ -493,7 +507,8 @@ class instance {
 
     /// Locks pages [first, last] of a database against flushes until the returned
     /// object is destroyed; waits for flushes of those pages in progress. Throws
-    /// backup_error: invalid_database_id, instance_unavailable.
+    /// backup_error: invalid_parameter (`first` is 0 or `last` < `first`),
+    /// invalid_database_id, instance_unavailable.
     [[nodiscard]] page_range_lock lock_pages(database_id id, page_number first, page_number last) {
         check_available();
         if (first == 0 || last < first) {
@@ -512,26 +527,31 @@ class instance {
     /// generation is complete and durable. Same as force_new_log().
     log_generation roll_log() { return force_new_log(); }
 
-    /// The generation being written now ("<base>.log").
+    /// The generation being written now ("<base>.log"). Throws backup_error:
+    /// logging_disabled, instance_unavailable.
     [[nodiscard]] log_generation current_log_generation() const {
         check_available();
         require_logging();
         return log_->generation();
     }
 
-    /// The numbered (closed) log generations in the log directory, ascending.
+    /// The numbered (closed) log generations in the log directory, ascending. Throws
+    /// backup_error: logging_disabled, instance_unavailable, storage errors.
     [[nodiscard]] std::vector<log_generation> log_generations() const {
         check_available();
         require_logging();
         return detail::numbered_log_generations(*storage_, log_settings_);
     }
 
-    /// The path of a closed log generation.
+    /// The path of a closed log generation, whether or not the file exists. Throws
+    /// backup_error(errc::invalid_parameter) for a generation outside
+    /// [1, max_log_generation].
     [[nodiscard]] std::filesystem::path log_file_path(log_generation generation) const {
         return log_settings_.numbered_path(generation);
     }
 
-    /// The lowest generation crash recovery needs now.
+    /// The lowest generation crash recovery needs now. Throws
+    /// backup_error(errc::logging_disabled).
     [[nodiscard]] log_generation checkpoint_generation() const {
         require_logging();
         return checkpoint_generation_.load();
@@ -614,7 +634,8 @@ class instance {
         return stored->generation;
     }
 
-    /// A closed log file open for reading by a backup; see open_log().
+    /// A closed log file open for reading by a backup; see open_log(). Move-only; one
+    /// thread at a time. The storage must outlive it.
     class closed_log {
       public:
         /// The file's length in bytes.

@@ -1,7 +1,8 @@
-// The options of an engine instance. They mirror the ESE system parameters that
-// matter to backup and recovery (ese-reference.md Part A §11): system path, log
-// path, base name, log file size, page size, circular logging, recovery on/off,
-// checkpoint depth, create missing paths.
+/// \file
+/// The options of an engine instance. They mirror the ESE system parameters that
+/// matter to backup and recovery (ese-reference.md Part A §11): system path, log
+/// path, base name, log file size, page size, circular logging, recovery on/off,
+/// checkpoint depth, create missing paths.
 #pragma once
 
 #include <cstdint>
@@ -14,7 +15,8 @@
 namespace hotbackup::inline v1 {
 
 /// How an instance is set up. Every field has ESE's default; `validate()` checks
-/// them all before an instance touches a file.
+/// them all before an instance touches a file. A plain value; the instance keeps a
+/// copy.
 struct instance_options {
     /// Where the checkpoint file lives (JET_paramSystemPath).
     std::filesystem::path system_path = ".";
@@ -36,7 +38,8 @@ struct instance_options {
     /// attached databases dirty and there is nothing to back up.
     bool recovery = true;
     /// Bytes of log allowed between the checkpoint and the tip before dirty pages
-    /// are flushed to move the checkpoint (JET_paramCheckpointDepthMax).
+    /// are flushed to move the checkpoint; at least `log_file_size`
+    /// (JET_paramCheckpointDepthMax).
     std::uint64_t checkpoint_depth = std::uint64_t{20} * 1024 * 1024;
     /// Create the system and log directories if they are missing
     /// (JET_paramCreatePathIfNotExist).
@@ -70,7 +73,9 @@ struct instance_options {
 
     /// The size of a log segment and of the log file header (Part A §7).
     static constexpr std::uint32_t log_segment_size = 4096;
+    /// The smallest `log_file_size` accepted (64 KiB).
     static constexpr std::uint64_t min_log_file_size = std::uint64_t{64} * 1024;
+    /// The largest `log_file_size` accepted (32 MiB).
     static constexpr std::uint64_t max_log_file_size = std::uint64_t{32} * 1024 * 1024;
 
   private:

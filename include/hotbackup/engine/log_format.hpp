@@ -1,31 +1,36 @@
-// The log file format (ese-reference.md Part A §7): fixed-size files of 4 KiB
-// blocks; block 0 is the header, every other block is a segment with its own
-// checksum, so a torn write is caught at the segment it tore.
-//
-// Header (page.hpp's 40-byte page header, kind `log_header`, number 0), then:
-//   40 u64 magic "HBLOG\0\0\1"   48 u32 format version   52 u32 generation
-//   56 u32 segment size (4096)    60 u32 segment count (file size / 4096)
-//   64 u32 database page size     68 u32 reserved
-//   72 u64 creation time (µs)     80 u64 creation time of the previous generation
-//   88 16B log signature        104 u32 attached database count
-//  108 per database: u8 slot, 16B database signature, u16 path length, path
-// The attachments are those at the moment the file was started, so recovery that
-// starts at this generation knows which database each slot names.
-// Segment i (kind `log_segment`, number i, checksum seeded with i):
-//   14 u16 payload bytes used     16 u32 generation
-//   20 u32 first segment of the write that wrote it
-//   24 u32 number of segments of that write
-//   32 payload (4064 bytes)
-// Each write of the log covers whole segments that no earlier write touched: the
-// last segment of a write is padded. No acknowledged byte is ever rewritten, so a
-// torn write can only damage the write in flight, and a reader tells a torn tail
-// (the damaged write is the last one) from corruption (a later write is intact).
-//
-// The payload of a write is a sequence of records: u8 type, u32 length, body.
-// Records of one transaction are contiguous and end with a commit record; redo
-// applies a transaction only when its commit record is read.
-//
-// Thread-safety: value types and pure functions.
+/// \file
+/// The log file format (ese-reference.md Part A §7): fixed-size files of 4 KiB
+/// blocks; block 0 is the header, every other block is a segment with its own
+/// checksum, so a torn write is caught at the segment it tore.
+///
+/// Header (page.hpp's 40-byte page header, kind `log_header`, number 0), then:
+/// \code{.unparsed}
+///   40 u64 magic "HBLOG\0\0\1"   48 u32 format version   52 u32 generation
+///   56 u32 segment size (4096)    60 u32 segment count (file size / 4096)
+///   64 u32 database page size     68 u32 reserved
+///   72 u64 creation time (µs)     80 u64 creation time of the previous generation
+///   88 16B log signature        104 u32 attached database count
+///  108 per database: u8 slot, 16B database signature, u16 path length, path
+/// \endcode
+/// The attachments are those at the moment the file was started, so recovery that
+/// starts at this generation knows which database each slot names.
+/// Segment i (kind `log_segment`, number i, checksum seeded with i):
+/// \code{.unparsed}
+///   14 u16 bytes used (these 32 included)  16 u32 generation
+///   20 u32 first segment of the write that wrote it
+///   24 u32 number of segments of that write
+///   32 payload (4064 bytes)
+/// \endcode
+/// Each write of the log covers whole segments that no earlier write touched: the
+/// last segment of a write is padded. No acknowledged byte is ever rewritten, so a
+/// torn write can only damage the write in flight, and a reader tells a torn tail
+/// (the damaged write is the last one) from corruption (a later write is intact).
+///
+/// The payload of a write is a sequence of records: u8 type, u32 length, body.
+/// Records of one transaction are contiguous and end with a commit record; redo
+/// applies a transaction only when its commit record is read.
+///
+/// Thread-safety: value types and pure functions.
 #pragma once
 
 #include <cstddef>
@@ -43,16 +48,27 @@
 
 namespace hotbackup::inline v1 {
 
+/// Sizes, offsets and page kinds of the log file and checkpoint formats.
 namespace log_layout {
+/// Size of a log file's header block, of each segment and of a checkpoint copy.
 inline constexpr std::uint32_t block_size = 4096;
+/// Bytes before a segment's payload.
 inline constexpr std::size_t segment_header_size = 32;
+/// Payload bytes of one segment.
 inline constexpr std::size_t segment_payload_size = block_size - segment_header_size;
+/// Offset of a segment's u16 count of used bytes (its header included).
 inline constexpr std::size_t used_offset = 14;
+/// Offset of a segment's u32 generation.
 inline constexpr std::size_t generation_offset = 16;
+/// Offset of a segment's u32 first segment of its write.
 inline constexpr std::size_t write_first_offset = 20;
+/// Offset of a segment's u32 number of segments of its write.
 inline constexpr std::size_t write_count_offset = 24;
+/// Page kind of a log file header block.
 inline constexpr std::uint8_t header_kind = 5;
+/// Page kind of a log segment.
 inline constexpr std::uint8_t segment_kind = 6;
+/// Page kind of a checkpoint copy.
 inline constexpr std::uint8_t checkpoint_kind = 7;
 /// Bytes before a record's body: type and length.
 inline constexpr std::size_t record_prefix_size = 5;
@@ -63,25 +79,36 @@ inline constexpr std::size_t max_database_path_size = 512;
 
 /// A database attached when a log file was started.
 struct log_attachment {
+    /// The attachment slot.
     std::uint8_t slot = 0;
+    /// The database file's signature.
     signature database_signature{};
+    /// The database path, as attached.
     std::string path;
+    /// Compares member by member.
     friend bool operator==(const log_attachment&, const log_attachment&) = default;
 };
 
 /// The header of one log file.
 struct log_file_header {
+    /// Marks a log file header: the bytes "HBLOG", 0, 0, 1.
     static constexpr std::uint64_t magic = 0x0100'0047'4F4C'4248;  // "HBLOG\0\0\1"
+    /// The layout version read and written.
     static constexpr std::uint32_t format_version = 1;
 
+    /// This file's generation.
     log_generation generation = 0;
     std::uint32_t segment_count = 0;  ///< blocks in the file, the header included
+    /// Database page size of the instance.
     std::uint32_t page_size = 0;
     std::uint64_t created = 0;           ///< microseconds since the Unix epoch
     std::uint64_t previous_created = 0;  ///< `created` of generation − 1 (0 for the first)
+    /// The log set the file belongs to.
     signature log_signature{};
+    /// Databases attached when the file was started.
     std::vector<log_attachment> attachments;
 
+    /// Compares member by member.
     friend bool operator==(const log_file_header&, const log_file_header&) = default;
 
     /// The sealed 4 KiB header block.
@@ -161,26 +188,38 @@ namespace log_records {
 /// A whole page after a change: logged for a page's first change after it was
 /// flushed (so a torn page write is repaired from the log) and for splits.
 struct page_image {
+    /// The database's attachment slot.
     std::uint8_t database = 0;
+    /// The page changed.
     page_number page = 0;
+    /// The database time the change gives the page.
     std::uint64_t dbtime = 0;
     std::vector<std::byte> bytes;  ///< the encoded page up to its last used byte
 };
 
 /// Insert or replace one key in a leaf.
 struct leaf_put {
+    /// The database's attachment slot.
     std::uint8_t database = 0;
+    /// The page changed.
     page_number page = 0;
+    /// The database time the change gives the page.
     std::uint64_t dbtime = 0;
+    /// The key, at most 255 bytes.
     std::string key;
+    /// The value, at most a quarter page.
     std::string value;
 };
 
 /// Remove one key from a leaf.
 struct leaf_erase {
+    /// The database's attachment slot.
     std::uint8_t database = 0;
+    /// The page changed.
     page_number page = 0;
+    /// The database time the change gives the page.
     std::uint64_t dbtime = 0;
+    /// The key, at most 255 bytes.
     std::string key;
 };
 
@@ -191,14 +230,18 @@ struct commit {
 
 /// A database was attached (or created) in a slot.
 struct attach {
+    /// The attachment slot.
     std::uint8_t database = 0;
+    /// The database file's signature.
     signature database_signature{};
     std::uint64_t dbtime = 0;  ///< the database's time when it was attached
+    /// The database path, as attached.
     std::string path;
 };
 
 /// A database was detached from its slot.
 struct detach {
+    /// The attachment slot.
     std::uint8_t database = 0;
 };
 

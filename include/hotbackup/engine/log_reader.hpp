@@ -1,10 +1,11 @@
-// Reads one log file back: its header, then its records write by write, telling a
-// torn tail (the last write was cut short by a crash; accepted for the log being
-// written) from corruption (a damaged segment with an intact later write behind
-// it; errc::log_file_corrupt naming the file and the offset). See log_format.hpp
-// for why the two can be told apart.
-//
-// Thread-safety: uses only the file it is given.
+/// \file
+/// Reads one log file back: its header, then its records write by write, telling a
+/// torn tail (the last write was cut short by a crash; accepted for the log being
+/// written) from corruption (a damaged segment with an intact later write behind
+/// it; errc::log_file_corrupt naming the file and the offset). See log_format.hpp
+/// for why the two can be told apart.
+///
+/// Thread-safety: uses only the file it is given.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,7 @@ namespace hotbackup::inline v1 {
 
 /// What reading a log file found.
 struct log_scan_result {
+    /// The file's header.
     log_file_header header{};
     /// The first segment after the last complete write: where writing continues.
     std::uint32_t end_segment = 1;
@@ -96,7 +98,11 @@ template <storage_file File>
 /// position to `on_record`. A torn tail is accepted only if `accept_torn_tail`
 /// (the log that was being written at a crash); otherwise, and for any damaged
 /// segment followed by an intact later write, throws
-/// backup_error(errc::log_file_corrupt) naming the file, generation and offset.
+/// backup_error(errc::log_file_corrupt) naming the file, generation and offset; also
+/// for a bad header, a file size that does not match it, or a record that does not
+/// parse. Records before the damage have been handed over by then. Also throws
+/// storage errors and what `on_record` throws. `on_record` runs on the calling
+/// thread and may move from the record.
 template <storage_file File>
 log_scan_result scan_log_file(File& file, bool accept_torn_tail,
                               const std::function<void(log_position, log_record&&)>& on_record) {

@@ -1,23 +1,24 @@
-// Appends redo records to the log and makes them durable (format: log_format.hpp).
-//
-// Group commit: records are appended to an in-memory run of segments; a thread
-// that needs its records durable becomes the flusher if none is running, takes the
-// whole run, writes and syncs it outside the lock, and wakes every waiter whose
-// records that write covered. Threads that arrive meanwhile append to a fresh run,
-// so concurrent commits share one fdatasync.
-//
-// Rolling: when a record does not fit in the current file, or on request, the run
-// is flushed, the next generation is made as "<base>tmp.log" (header written,
-// full size, synced), the current log "<base>.log" is renamed to its numbered name
-// and the new file to "<base>.log", and the directory is synced. Recovery repairs
-// a crash at any step of that (instance.hpp).
-//
-// Failure: if a write, sync or roll fails, the writer is failed for good: that call
-// and every later flush throw errc::log_write_fail, because after a failed fdatasync
-// the kernel may have dropped the unsynced bytes and nothing written after them
-// could be trusted.
-//
-// Thread-safety: every member may be called from any thread.
+/// \file
+/// Appends redo records to the log and makes them durable (format: log_format.hpp).
+///
+/// Group commit: records are appended to an in-memory run of segments; a thread
+/// that needs its records durable becomes the flusher if none is running, takes the
+/// whole run, writes and syncs it outside the lock, and wakes every waiter whose
+/// records that write covered. Threads that arrive meanwhile append to a fresh run,
+/// so concurrent commits share one fdatasync.
+///
+/// Rolling: when a record does not fit in the current file, or on request, the run
+/// is flushed, the next generation is made as "<base>tmp.log" (header written,
+/// full size, synced), the current log "<base>.log" is renamed to its numbered name
+/// and the new file to "<base>.log", and the directory is synced. Recovery repairs
+/// a crash at any step of that (instance.hpp).
+///
+/// Failure: if a write, sync or roll fails, the writer is failed for good: that call
+/// and every later flush throw errc::log_write_fail, because after a failed fdatasync
+/// the kernel may have dropped the unsynced bytes and nothing written after them
+/// could be trusted.
+///
+/// Thread-safety: every member may be called from any thread.
 #pragma once
 
 #include <algorithm>

@@ -1,20 +1,23 @@
-// The page format shared by every database page and header (ese-reference.md
-// Part A §5): each page carries its own number, a kind, the database time of its
-// last change and an XXH3-64 checksum seeded with its page number, so a page that
-// was torn, bit-flipped or written at the wrong offset is caught when it is read.
-//
-// Layout of the first 40 bytes of every page (little-endian):
-//   0  u64 checksum of bytes [8, page size), seed = page number
-//   8  u32 page number (0 for both header copies, N + 1 for the backup trailer)
-//  12  u8  page kind
-//  13  u8  reserved (0)
-//  14  u16 entry count (B+tree pages)
-//  16  u64 database time of the last change (the page's "LSN", see btree.hpp)
-//  24  u32 kind-specific (a branch page's leftmost child)
-//  28  12 bytes reserved (0)
-// An all-zero page is an unused page and passes verification, as in ESE.
-//
-// Thread-safety: pure functions on caller-owned bytes.
+/// \file
+/// The page format shared by every database page and header (ese-reference.md
+/// Part A §5): each page carries its own number, a kind, the database time of its
+/// last change and an XXH3-64 checksum seeded with its page number, so a page that
+/// was torn, bit-flipped or written at the wrong offset is caught when it is read.
+///
+/// Layout of the first 40 bytes of every page (little-endian):
+/// \code{.unparsed}
+///   0  u64 checksum of bytes [8, page size), seed = page number
+///   8  u32 page number (0 for both header copies, N + 1 for the backup trailer)
+///  12  u8  page kind
+///  13  u8  reserved (0)
+///  14  u16 entry count (B+tree pages)
+///  16  u64 database time of the last change (the page's "LSN", see btree.hpp)
+///  24  u32 kind-specific (a branch page's leftmost child)
+///  28  12 bytes reserved (0)
+/// \endcode
+/// An all-zero page is an unused page and passes verification, as in ESE.
+///
+/// Thread-safety: pure functions on caller-owned bytes.
 #pragma once
 
 #include <cstddef>
@@ -46,13 +49,21 @@ enum class page_check {
     wrong_page,    ///< a valid page of another number (errc::read_pgno_verify_failure)
 };
 
+/// Byte offsets of the page header's fields, as laid out above.
 namespace page_layout {
+/// Offset of the u64 checksum.
 inline constexpr std::size_t checksum_offset = 0;
+/// Offset of the u32 page number.
 inline constexpr std::size_t number_offset = 8;
+/// Offset of the u8 page kind.
 inline constexpr std::size_t kind_offset = 12;
+/// Offset of the u16 entry count.
 inline constexpr std::size_t count_offset = 14;
+/// Offset of the u64 database time.
 inline constexpr std::size_t dbtime_offset = 16;
+/// Offset of the u32 kind-specific field.
 inline constexpr std::size_t extra_offset = 24;
+/// Bytes of the page header; the page's contents follow.
 inline constexpr std::size_t header_size = 40;
 }  // namespace page_layout
 

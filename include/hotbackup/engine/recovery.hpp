@@ -1,25 +1,26 @@
-// Soft recovery: what an instance does when it opens (ese-reference.md, Glossary).
-// It finds the checkpoint, replays every log from the checkpoint generation to the
-// current log into the databases attached along the way, writes their pages, marks
-// them clean, and leaves the log ready to be continued.
-//
-// The attachments at the checkpoint generation come from that log file's header;
-// attach and detach records update them as replay goes. A transaction's records are
-// applied when its commit record is read, so a transaction cut off by the crash
-// leaves no trace. Page records apply only to pages with an older database time,
-// so recovery can itself crash and be run again.
-//
-// Crash windows it repairs: a leftover "<base>tmp.log" (a roll that had not put the
-// next log in place; removed), a missing current log after the numbered one was
-// renamed (a new current log is made), a torn tail of the current log (zeroed, so
-// writing continues after the last complete write), a checkpoint never written.
-//
-// Hard recovery (restore, backup/restore.hpp) runs the same replay over logs copied
-// from backup sets, with a database map (ESE's JET_RSTMAP): each database the log
-// names is replayed into the file the map gives, and one the map leaves out is
-// ignored.
-//
-// Thread-safety: runs before the instance is shared; single-threaded.
+/// \file
+/// Soft recovery: what an instance does when it opens (ese-reference.md, Glossary).
+/// It finds the checkpoint, replays every log from the checkpoint generation to the
+/// current log into the databases attached along the way, writes their pages, marks
+/// them clean, and leaves the log ready to be continued.
+///
+/// The attachments at the checkpoint generation come from that log file's header;
+/// attach and detach records update them as replay goes. A transaction's records are
+/// applied when its commit record is read, so a transaction cut off by the crash
+/// leaves no trace. Page records apply only to pages with an older database time,
+/// so recovery can itself crash and be run again.
+///
+/// Crash windows it repairs: a leftover "<base>tmp.log" (a roll that had not put the
+/// next log in place; removed), a missing current log after the numbered one was
+/// renamed (a new current log is made), a torn tail of the current log (zeroed, so
+/// writing continues after the last complete write), a checkpoint never written.
+///
+/// Hard recovery (restore, backup/restore.hpp) runs the same replay over logs copied
+/// from backup sets, with a database map (ESE's JET_RSTMAP): each database the log
+/// names is replayed into the file the map gives, and one the map leaves out is
+/// ignored.
+///
+/// Thread-safety: runs before the instance is shared; single-threaded.
 #pragma once
 
 #include <algorithm>

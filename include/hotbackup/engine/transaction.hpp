@@ -1,15 +1,16 @@
-// A transaction of the reference engine: it buffers its writes, reads its own
-// writes over the committed state, and at commit hands them to the instance, which
-// logs and applies them atomically. Nothing reaches a page before commit, so a
-// rollback only forgets the buffer (the engine is redo-only).
-//
-// Isolation is read-committed with read-your-writes: reads see the latest committed
-// value unless this transaction wrote the key; concurrent commits of the same key
-// are ordered by commit and the last one wins.
-//
-// Thread-safety: one transaction is used by one thread at a time; many threads may
-// each run their own transaction against one instance at once. A transaction must
-// not outlive its instance.
+/// \file
+/// A transaction of the reference engine: it buffers its writes, reads its own
+/// writes over the committed state, and at commit hands them to the instance, which
+/// logs and applies them atomically. Nothing reaches a page before commit, so a
+/// rollback only forgets the buffer (the engine is redo-only).
+///
+/// Isolation is read-committed with read-your-writes: reads see the latest committed
+/// value unless this transaction wrote the key; concurrent commits of the same key
+/// are ordered by commit and the last one wins.
+///
+/// Thread-safety: one transaction is used by one thread at a time; many threads may
+/// each run their own transaction against one instance at once. A transaction must
+/// not outlive its instance.
 #pragma once
 
 #include <cstdint>
@@ -34,18 +35,26 @@ enum class commit_mode {
 
 /// One key and its value, as a scan yields them.
 struct key_value {
+    /// The key.
     std::string key;
+    /// Its value.
     std::string value;
+    /// Compares member by member.
     friend bool operator==(const key_value&, const key_value&) = default;
 };
 
 /// A transaction on an instance; see the header comment. Move-only; destroying an
-/// active transaction rolls it back.
+/// active transaction rolls it back. Get one from instance::begin_transaction(); it
+/// must not outlive its instance. Thread safety: one thread at a time per
+/// transaction; distinct transactions may run concurrently.
 template <class Instance>
 class basic_transaction {
   public:
+    /// Takes over `other`'s instance and writes; `other` is left ended.
     basic_transaction(basic_transaction&& other) noexcept
         : owner_(std::exchange(other.owner_, nullptr)), writes_(std::move(other.writes_)) {}
+    /// Drops this transaction's writes (a rollback), then takes over `other`'s;
+    /// `other` is left ended.
     basic_transaction& operator=(basic_transaction&& other) noexcept {
         if (this != &other) {
             owner_ = std::exchange(other.owner_, nullptr);
@@ -78,7 +87,7 @@ class basic_transaction {
     /// The value of `key`: this transaction's own write if it made one, else the
     /// latest committed value. Throws backup_error: invalid_database_id,
     /// read_verify_failure (a damaged page, naming the file and page),
-    /// invalid_operation, instance_unavailable.
+    /// database_corrupted (a broken tree), invalid_operation, instance_unavailable.
     [[nodiscard]] std::optional<std::string> get(database_id database, std::string_view key) const {
         require_active();
         const auto own = writes_.find({database, std::string{key}});
@@ -91,7 +100,9 @@ class basic_transaction {
     /// The keys of `database` from `first` (inclusive) to `last` (exclusive; none =
     /// to the end) in order, with this transaction's writes merged in. Pages are
     /// read one leaf at a time; commits between two leaves are seen or not. The
-    /// transaction must stay alive and unchanged while the scan runs. Throws as get().
+    /// transaction (and so its instance) must stay alive and unchanged while the scan
+    /// runs. Lazy: nothing is checked or read until begin(), and errors are thrown
+    /// as get() throws them from begin() and `++`.
     [[nodiscard]] generator<key_value> scan(database_id database, std::string first = {},
                                             std::optional<std::string> last = {}) const {
         require_active();
@@ -149,6 +160,9 @@ class basic_transaction {
     /// it throws. Throws backup_error: log_write_fail (the log could not be written;
     /// the instance is unavailable from then on), instance_unavailable,
     /// invalid_database_id (a database was detached meanwhile; nothing was applied),
+    /// read_verify_failure / database_corrupted (a damaged page on the way) and
+    /// log_sequence_end (the log has no generation left), after which the commit
+    /// takes no effect and the instance is unavailable from then on;
     /// invalid_operation.
     void commit(commit_mode mode = commit_mode::durable) {
         require_active();

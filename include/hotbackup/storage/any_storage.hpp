@@ -1,16 +1,17 @@
-// any_storage: a storage model chosen at run time. It wraps any model of the
-// `storage` concept behind one type, so code that cannot be a template (the
-// esent.hpp instances behind a JET_INSTANCE, a plugin boundary) still runs on
-// real files, on memory, or on a fault-injecting wrapper. Each operation costs one
-// indirect call, next to a system call or a copy of the bytes.
-//
-// It either owns the model it wraps (constructed from a model by value, or made in
-// place by `any_storage::make<Model>(args...)`) or refers to one the caller keeps
-// alive (`any_storage::refer(model)`). Copies share the model. Its files are
-// type-erased likewise.
-//
-// Errors and durability: exactly those of the wrapped model (storage.hpp).
-// Thread-safety: that of the wrapped model.
+/// \file
+/// any_storage: a storage model chosen at run time. It wraps any model of the
+/// `storage` concept behind one type, so code that cannot be a template (the
+/// esent.hpp instances behind a JET_INSTANCE, a plugin boundary) still runs on
+/// real files, on memory, or on a fault-injecting wrapper. Each operation costs one
+/// indirect call, next to a system call or a copy of the bytes.
+///
+/// It either owns the model it wraps (constructed from a model by value, or made in
+/// place by `any_storage::make<Model>(args...)`) or refers to one the caller keeps
+/// alive (`any_storage::refer(model)`). Copies share the model. Its files are
+/// type-erased likewise.
+///
+/// Errors and durability: exactly those of the wrapped model (storage.hpp).
+/// Thread-safety: that of the wrapped model.
 #pragma once
 
 #include <concepts>
@@ -116,25 +117,36 @@ class any_storage {
 
   public:
     /// An open file of the wrapped model. Models `storage_file`; every operation
-    /// on a moved-from file throws backup_error(errc::invalid_parameter).
+    /// on a moved-from file throws backup_error(errc::invalid_parameter). It keeps
+    /// an owned model alive; a referred one (refer()) must outlive it.
     class file {
       public:
+        /// Takes over `other`'s file; `other` is left moved-from.
         file(file&&) noexcept = default;
+        /// Closes this file (ignoring errors), then takes over `other`'s.
         file& operator=(file&&) noexcept = default;
         file(const file&) = delete;
         file& operator=(const file&) = delete;
         ~file() = default;
 
+        /// The wrapped file's read_at: up to buffer.size() bytes at offset, fewer
+        /// only at end of file.
         std::size_t read_at(std::uint64_t offset, std::span<std::byte> buffer) {
             return get().read_at(offset, buffer);
         }
+        /// The wrapped file's write_at: every byte at offset, or throws.
         void write_at(std::uint64_t offset, std::span<const std::byte> bytes) {
             get().write_at(offset, bytes);
         }
+        /// The wrapped file's size in bytes.
         [[nodiscard]] std::uint64_t size() const { return get().size(); }
+        /// The wrapped file's resize: grows with zero bytes or cuts.
         void resize(std::uint64_t size) { get().resize(size); }
+        /// The wrapped file's sync: makes written bytes and the size durable.
         void sync() { get().sync(); }
+        /// The wrapped file's close.
         void close() { get().close(); }
+        /// The path the file was opened with; empty for a moved-from file.
         [[nodiscard]] const std::filesystem::path& path() const noexcept {
             static const std::filesystem::path none;
             return inner_ ? inner_->path() : none;
@@ -179,18 +191,25 @@ class any_storage {
         return any_storage{std::make_shared<storage_model<Storage>>(model)};
     }
 
+    /// The model's open: opens (or creates, by mode) a file.
     file open(const std::filesystem::path& path, open_mode mode) {
         return file{model_->open(path, mode)};
     }
+    /// The model's exists: whether anything is at path.
     bool exists(const std::filesystem::path& path) { return model_->exists(path); }
+    /// The model's list: a directory's entries, sorted by name.
     std::vector<directory_entry> list(const std::filesystem::path& path) {
         return model_->list(path);
     }
+    /// The model's create_directories: a directory and its missing parents.
     void create_directories(const std::filesystem::path& path) { model_->create_directories(path); }
+    /// The model's rename, replacing the target atomically if it exists.
     void rename(const std::filesystem::path& from, const std::filesystem::path& to) {
         model_->rename(from, to);
     }
+    /// The model's remove: a file or an empty directory.
     void remove(const std::filesystem::path& path) { model_->remove(path); }
+    /// The model's sync_directory: makes the directory's entries durable.
     void sync_directory(const std::filesystem::path& path) { model_->sync_directory(path); }
 
     /// What makes two storage objects one namespace: that of the wrapped model, so

@@ -1,23 +1,24 @@
-// faulty_storage<Inner>: wraps a storage model and injects failures, so tests can
-// prove that every I/O error surfaces as the right errc and loses nothing.
-//
-// Every operation (open, read, write, size, resize, sync, close, exists, list,
-// create_directories, rename, remove, sync_directory) takes the next index from one
-// counter, starting at 0. A test runs its workload once unarmed to learn how many
-// operations it performs (`operation_count()`), then once per index with
-// `fail_operation(index)` armed: a sweep over every point where the device could
-// fail. `fail_when(predicate)` fails every operation a predicate picks (say, every
-// write to a log file), and `tear_write(index, bytes)` lets a write reach the device
-// only up to a chosen byte before failing, as a power loss or a full disk in the
-// middle of a write would.
-//
-// A failed operation throws what the real device would: the backup_error of
-// errno EIO (errc::disk_io) or ENOSPC (errc::disk_full), naming the path, the
-// operation and its index. The operation has no effect, except a torn write (its
-// prefix is written) and a failed close (the file is closed all the same).
-//
-// Thread safety: like Inner. Rules may be armed and disarmed while other threads
-// run operations. File handles must not outlive their faulty_storage.
+/// \file
+/// faulty_storage<Inner>: wraps a storage model and injects failures, so tests can
+/// prove that every I/O error surfaces as the right errc and loses nothing.
+///
+/// Every operation (open, read, write, size, resize, sync, close, exists, list,
+/// create_directories, rename, remove, sync_directory) takes the next index from one
+/// counter, starting at 0. A test runs its workload once unarmed to learn how many
+/// operations it performs (`operation_count()`), then once per index with
+/// `fail_operation(index)` armed: a sweep over every point where the device could
+/// fail. `fail_when(predicate)` fails every operation a predicate picks (say, every
+/// write to a log file), and `tear_write(index, bytes)` lets a write reach the device
+/// only up to a chosen byte before failing, as a power loss or a full disk in the
+/// middle of a write would.
+///
+/// A failed operation throws what the real device would: the backup_error of
+/// errno EIO (errc::disk_io) or ENOSPC (errc::disk_full), naming the path, the
+/// operation and its index. The operation has no effect, except a torn write (its
+/// prefix is written) and a failed close (the file is closed all the same).
+///
+/// Thread safety: like Inner. Rules may be armed and disarmed while other threads
+/// run operations. File handles must not outlive their faulty_storage.
 #pragma once
 
 #include <algorithm>
@@ -66,6 +67,7 @@ enum class operation_kind {
 /// One operation as a fault predicate sees it.
 struct storage_operation {
     std::uint64_t index = 0;  ///< position in the sequence of all operations, from 0
+    /// What the operation does.
     operation_kind kind = operation_kind::open;
     std::filesystem::path path{};  ///< the file or directory (the source, for a rename)
     std::uint64_t offset = 0;      ///< read and write: the offset; resize: the new size
@@ -84,11 +86,15 @@ class faulty_storage {
     };
 
   public:
-    /// A file of Inner whose every operation goes through the fault rules.
+    /// A file of Inner whose every operation goes through the fault rules. It must
+    /// not outlive its faulty_storage.
     class file {
       public:
+        /// Takes over `other`'s file; `other` is left moved-from.
         file(file&& other) noexcept
             : owner_(std::exchange(other.owner_, nullptr)), inner_(std::move(other.inner_)) {}
+        /// Replaces this file by `other`'s, as Inner's move assignment does;
+        /// `other` is left moved-from.
         file& operator=(file&& other) noexcept {
             if (this != &other) {
                 owner_ = std::exchange(other.owner_, nullptr);
@@ -191,7 +197,9 @@ class faulty_storage {
     ~faulty_storage() = default;
 
     /// The wrapped storage (for example to crash() a memory_storage after a fault).
+    /// Operations made on it directly are neither counted nor failed.
     Inner& inner() noexcept { return inner_; }
+    /// The wrapped storage, read-only.
     const Inner& inner() const noexcept { return inner_; }
 
     /// Fails the operation with this index, once.
@@ -201,7 +209,9 @@ class faulty_storage {
              .once = true});
     }
 
-    /// Fails every operation the predicate picks, until disarm().
+    /// Fails every operation the predicate picks, until disarm(). Predicates run
+    /// under the rules' lock, from the thread of the operation: they must not call
+    /// this storage.
     void fail_when(const std::function<bool(const storage_operation&)>& predicate,
                    fault_kind fault = fault_kind::io_error) {
         arm({.picks = predicate, .fault = fault});

@@ -1,26 +1,27 @@
-// memory_storage: the storage policy in memory, able to simulate a power loss.
-//
-// It keeps what a program has written (what reads see) apart from what a crash
-// would leave (what was made durable), exactly as the contract in storage.hpp
-// allows and no more: a file's bytes become durable at `file::sync`, a create,
-// rename or remove at `sync_directory` of the parent (a created file's entry also
-// at its own `sync`), and `create_directories` at once. `crash()` then throws away
-// everything else, so a test can crash at any point and check what recovery finds.
-//
-// A real device may also keep part of what was not synced: some writes, or the
-// first bytes of one (a torn page, a torn log segment). So each file records the
-// writes made since its last sync (offset and a copy of the bytes; a sync drops
-// them, so memory grows only with unsynced data), and `crash(surviving_bytes)` lets
-// the test choose, write by write, how many leading bytes reach the durable image.
-// `unsynced_writes()` lists them, numbered in the order they were made.
-//
-// One namespace: absolute and relative paths name the same tree ("/a" and "a" are
-// the same file); "." and ".." are resolved lexically and a path that climbs above
-// the root is invalid_path.
-//
-// Thread safety: every member may be called from many threads; one shared mutex
-// guards the tree (reads share it). File handles must not outlive their storage;
-// handles opened before a crash are dead afterwards (errc::invalid_parameter).
+/// \file
+/// memory_storage: the storage policy in memory, able to simulate a power loss.
+///
+/// It keeps what a program has written (what reads see) apart from what a crash
+/// would leave (what was made durable), exactly as the contract in storage.hpp
+/// allows and no more: a file's bytes become durable at `file::sync`, a create,
+/// rename or remove at `sync_directory` of the parent (a created file's entry also
+/// at its own `sync`), and `create_directories` at once. `crash()` then throws away
+/// everything else, so a test can crash at any point and check what recovery finds.
+///
+/// A real device may also keep part of what was not synced: some writes, or the
+/// first bytes of one (a torn page, a torn log segment). So each file records the
+/// writes made since its last sync (offset and a copy of the bytes; a sync drops
+/// them, so memory grows only with unsynced data), and `crash(surviving_bytes)` lets
+/// the test choose, write by write, how many leading bytes reach the durable image.
+/// `unsynced_writes()` lists them, numbered in the order they were made.
+///
+/// One namespace: absolute and relative paths name the same tree ("/a" and "a" are
+/// the same file); "." and ".." are resolved lexically and a path that climbs above
+/// the root is invalid_path.
+///
+/// Thread safety: every member may be called from many threads; one shared mutex
+/// guards the tree (reads share it). File handles must not outlive their storage;
+/// handles opened before a crash are dead afterwards (errc::invalid_parameter).
 #pragma once
 
 #include <algorithm>
@@ -100,18 +101,22 @@ class memory_storage {
         /// keep, say, every write before a chosen point.
         std::size_t sequence = 0;
 
+        /// Compares member by member.
         friend bool operator==(const unsynced_write&, const unsynced_write&) = default;
     };
 
-    /// An open file of a memory_storage. Models `storage_file`.
+    /// An open file of a memory_storage. Models `storage_file`. It must not outlive
+    /// its storage, and is dead (errc::invalid_parameter) after a crash().
     class file {
       public:
+        /// Takes over `other`'s handle; `other` is left closed.
         file(file&& other) noexcept
             : storage_(std::exchange(other.storage_, nullptr)),
               node_(std::move(other.node_)),
               path_(std::move(other.path_)),
               epoch_(other.epoch_),
               writable_(other.writable_) {}
+        /// Drops this handle, then takes over `other`'s; `other` is left closed.
         file& operator=(file&& other) noexcept {
             if (this == &other) {
                 return *this;
@@ -353,11 +358,17 @@ class memory_storage {
         const std::unique_lock lock{mutex_};
         auto current = root_;
         for (const auto& name : names) {
-            auto& child = current->children[name];
-            if (!child) {
-                child = node::make_directory();
+            const auto found = current->children.find(name);
+            if (found == current->children.end()) {
+                // Made before it is inserted: an allocation failure leaves no empty entry.
+                auto made = node::make_directory();
+                current->children.emplace(name, made);
                 make_entry_durable(*current, name);
-            } else if (!child->is_directory) {
+                current = std::move(made);
+                continue;
+            }
+            const auto& child = found->second;
+            if (!child->is_directory) {
                 detail::throw_storage_error(errc::invalid_path, directory,
                                             "'" + name + "' exists and is not a directory");
             }

@@ -1,17 +1,18 @@
-// posix_storage: the storage policy on real files through POSIX calls.
-//
-// Reads and writes are positional (pread/pwrite), so one file serves several
-// threads without a shared offset. `sync` is fdatasync. Every create, rename and
-// remove is followed by an fsync of the parent directory, which makes it durable
-// when the call returns (stronger than the storage contract asks). Descriptors are
-// opened with O_CLOEXEC so a child process started by the embedding program does
-// not inherit the database and log files.
-//
-// Errors: the errno of the failing call, mapped by errc_from_errno, thrown as
-// backup_error whose message names the path, the operation and the system's text.
-//
-// Thread safety: stateless; any number of threads may use one object. A file
-// object follows the rules of storage.hpp.
+/// \file
+/// posix_storage: the storage policy on real files through POSIX calls.
+///
+/// Reads and writes are positional (pread/pwrite), so one file serves several
+/// threads without a shared offset. `sync` is fdatasync. Every create, rename and
+/// remove is followed by an fsync of the parent directory, which makes it durable
+/// when the call returns (stronger than the storage contract asks). Descriptors are
+/// opened with O_CLOEXEC so a child process started by the embedding program does
+/// not inherit the database and log files.
+///
+/// Errors: the errno of the failing call, mapped by errc_from_errno, thrown as
+/// backup_error whose message names the path, the operation and the system's text.
+///
+/// Thread safety: stateless; any number of threads may use one object. A file
+/// object follows the rules of storage.hpp.
 #pragma once
 
 #include <dirent.h>
@@ -88,10 +89,13 @@ class posix_storage {
     /// An open file descriptor with positional I/O. Models `storage_file`.
     class file {
       public:
+        /// Takes over `other`'s descriptor; `other` is left closed.
         file(file&& other) noexcept
             : path_(std::move(other.path_)),
               fd_(std::exchange(other.fd_, -1)),
               writable_(other.writable_) {}
+        /// Closes this file (ignoring errors), then takes over `other`'s
+        /// descriptor; `other` is left closed.
         file& operator=(file&& other) noexcept {
             if (this != &other) {
                 close_ignoring_errors();

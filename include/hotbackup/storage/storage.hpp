@@ -1,27 +1,29 @@
-// The storage policy: the few file operations the engine, the backup session and
-// the backup targets need, as a concept, so the same code runs on real files
-// (posix_storage), on memory that can simulate a power loss (memory_storage), and
-// on a wrapper that injects I/O errors and torn writes (faulty_storage).
-//
-// Durability contract, which every model meets and on which crash safety rests:
-// - `file::write_at` and `file::resize` change what later reads see at once, but
-//   survive a crash only after `file::sync` returns (fdatasync).
-// - `open` in a creating mode, `rename` and `remove` change the namespace at once,
-//   but survive a crash only after `sync_directory` of the parent directory returns
-//   (of both parents, for a rename across directories). A newly created file's own
-//   entry is also made durable by `sync` of that file.
-// - `create_directories` returns after the directories it made are durable.
-// A model may be stronger (posix_storage syncs the directory after every create,
-// rename and remove); memory_storage is exactly this strong, so tests on it catch
-// code that forgets a sync.
-//
-// Errors: every operation throws backup_error with an errc (file_not_found,
-// file_already_exists, file_access_denied, invalid_path, file_invalid_type,
-// disk_full, disk_io, ...) whose message names the path and the operation.
-//
-// Thread safety: a storage object may be used from many threads at once. One file
-// object may serve concurrent read_at and write_at calls (on disjoint ranges for
-// writes), as pread/pwrite do; resize, close and moving it need exclusive use.
+/// \file
+/// The storage policy: the few file operations the engine, the backup session and
+/// the backup targets need, as a concept, so the same code runs on real files
+/// (posix_storage), on memory that can simulate a power loss (memory_storage), and
+/// on a wrapper that injects I/O errors and torn writes (faulty_storage).
+///
+/// Durability contract, which every model meets and on which crash safety rests:
+/// - `file::write_at` and `file::resize` change what later reads see at once, but
+///   survive a crash only after `file::sync` returns (fdatasync).
+/// - `open` in a creating mode, `rename` and `remove` change the namespace at once,
+///   but survive a crash only after `sync_directory` of the parent directory returns
+///   (of both parents, for a rename across directories). A newly created file's own
+///   entry is also made durable by `sync` of that file.
+/// - `create_directories` returns after the directories it made are durable.
+///
+/// A model may be stronger (posix_storage syncs the directory after every create,
+/// rename and remove); memory_storage is exactly this strong, so tests on it catch
+/// code that forgets a sync.
+///
+/// Errors: every operation throws backup_error with an errc (file_not_found,
+/// file_already_exists, file_access_denied, invalid_path, file_invalid_type,
+/// disk_full, disk_io, ...) whose message names the path and the operation.
+///
+/// Thread safety: a storage object may be used from many threads at once. One file
+/// object may serve concurrent read_at and write_at calls (on disjoint ranges for
+/// writes), as pread/pwrite do; resize, close and moving it need exclusive use.
 #pragma once
 
 #include <concepts>
@@ -49,15 +51,18 @@ enum class entry_kind { file, directory, other };
 /// One entry of `storage::list`.
 struct directory_entry {
     std::string name;  ///< file name only, without the directory
+    /// File, directory or other (a symbolic link is never followed).
     entry_kind kind;
 
+    /// Compares member by member.
     friend bool operator==(const directory_entry&, const directory_entry&) = default;
 };
 
 /// An open file of a storage model: positional reads and writes, size, sync.
 /// Move-only; destroying an open file closes it (ignoring errors; call close() to
 /// see them). Every operation on a closed or moved-from file throws
-/// backup_error(errc::invalid_parameter).
+/// backup_error(errc::invalid_parameter). A file may refer to its storage, which
+/// must then outlive it (memory_storage and faulty_storage files do).
 template <class File>
 concept storage_file = std::movable<File> && !std::copyable<File> &&
                        requires(File & file, const File& const_file, std::uint64_t offset,
@@ -76,7 +81,7 @@ concept storage_file = std::movable<File> && !std::copyable<File> &&
 };
 
 /// A storage model: opens files and manages the namespace. See the header comment
-/// for the durability contract every model meets.
+/// for the durability contract every model meets, its errors and its thread safety.
 template <class Storage>
 concept storage = storage_file<typename Storage::file> &&
     requires(Storage& storage, const std::filesystem::path& path, open_mode mode) {

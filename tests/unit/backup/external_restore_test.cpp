@@ -332,6 +332,13 @@ TEST_CASE("read_options::offset: a stream read from an offset is the rest of it"
     CHECK(hotbackup::test::error_of([&] {
               (void)session.read(file, {.offset = file.stream_size + 4096});
           }).value() == errc::invalid_parameter);
+    // The offset is checked against the size the session listed, not the caller's
+    // copy of the file: a larger size there does not let a read start past the end.
+    auto enlarged = file;
+    enlarged.stream_size += 8 * 4096;
+    CHECK(hotbackup::test::error_of([&] {
+              (void)session.read(enlarged, {.offset = file.stream_size + 4096});
+          }).value() == errc::invalid_parameter);
 
     auto logs = std::move(session).logs();
     const auto log = logs.log_files().front();

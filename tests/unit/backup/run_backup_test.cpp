@@ -159,6 +159,15 @@ TEST_CASE("run_backup: parallel files, each target kind, and bad options", "[run
                   (void)hotbackup::run_backup(live.engine, unused, options);
               }).value() == errc::invalid_parameter);
     }
+    // A set holds whole files: a read offset is refused before anything is copied.
+    options.parallel_files = 1;
+    options.read.offset = 4096;
+    hotbackup::memory_target short_files;
+    const auto error = hotbackup::test::error_of(
+        [&] { (void)hotbackup::run_backup(live.engine, short_files, options); });
+    CHECK(error.value() == errc::invalid_parameter);
+    CHECK_THAT(std::string{error.what()}, hotbackup::test::contains_text("read.offset"));
+    CHECK(short_files.files().empty());
 }
 
 TEST_CASE("run_backup: an incremental before any full backup is missing_full_backup",

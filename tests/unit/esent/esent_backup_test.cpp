@@ -758,7 +758,7 @@ TEST_CASE("esent: out-of-order backup calls follow B 3.7", "[esent]") {
     }
 }
 
-// ---- 4. JetReadFileInstance's buffer rules (Part A §9) ----
+// ---- 4. JetReadFileInstance's buffer rules (Part A §9), JetOpenFileSectionInstance ----
 
 TEST_CASE("esent: JetReadFileInstance checks its buffer as Part A 9 says", "[esent]") {
     posix_fixture fixture;
@@ -866,6 +866,88 @@ TEST_CASE("esent: JetReadFileInstance checks its buffer as Part A 9 says", "[ese
         REQUIRE(JetCloseFileInstance(instance, handle) == JET_errSuccess);
     }
 
+    CHECK(JetEndExternalBackupInstance2(instance, JET_bitBackupEndAbort) == JET_errSuccess);
+}
+
+TEST_CASE("esent: JetOpenFileSectionInstance reads a file from ibRead on", "[esent]") {
+    posix_fixture fixture;
+    instance_guard guard;
+    const auto made = start_populated(guard, fixture.root / "a", "a");
+    const auto instance = made.instance;
+    fill(made.sesid, made.dbid, 60, "more");  // a database of several pages
+    REQUIRE(JetBeginExternalBackupInstance(instance, 0) == JET_errSuccess);
+    const auto whole = copy_file(instance, made.database);
+    REQUIRE(whole.size() > 6 * page_size);
+
+    const auto open_section = [&](const std::string& name, unsigned long long start,
+                                  JET_HANDLE* handle, std::uint64_t* size = nullptr) {
+        unsigned long low = 0;
+        long high = 0;
+        const auto error =
+            JetOpenFileSectionInstance(instance, name.c_str(), handle, 7, 9, start, &low, &high);
+        if (size != nullptr) {
+            *size = (static_cast<std::uint64_t>(high) << 32U) | low;
+        }
+        return error;
+    };
+    JET_HANDLE handle = 0;
+
+    SECTION("a bad ibRead takes no handle: InvalidParameter") {
+        for (const unsigned long long start :
+             {1ULL, page_size / 2ULL, 1ULL * page_size, 2ULL * page_size, 5ULL * page_size + 512}) {
+            CAPTURE(start);
+            CHECK(open_section(made.database, start, &handle) == JET_errInvalidParameter);
+        }
+        CHECK(copy_file(instance, made.database) == whole);  // no handle was left open
+    }
+
+    SECTION("a database from page 5 on: the rest of the stream, the whole stream's size") {
+        std::uint64_t size = 0;
+        REQUIRE(open_section(made.database, 5ULL * page_size, &handle, &size) == JET_errSuccess);
+        CHECK(size == whole.size());
+        const auto rest = read_to_end(instance, handle, 3);
+        CHECK(std::equal(rest.begin(), rest.end(),
+                         whole.begin() + static_cast<std::ptrdiff_t>(5 * page_size), whole.end()));
+        CHECK(rest.size() == whole.size() - 5 * page_size);
+        REQUIRE(JetCloseFileInstance(instance, handle) == JET_errSuccess);
+        // ibRead 0 is JetOpenFileInstance.
+        REQUIRE(open_section(made.database, 0, &handle) == JET_errSuccess);
+        CHECK(read_to_end(instance, handle) == whole);
+        REQUIRE(JetCloseFileInstance(instance, handle) == JET_errSuccess);
+        // Past the end: nothing to read.
+        REQUIRE(open_section(made.database, whole.size() + page_size, &handle) == JET_errSuccess);
+        CHECK(read_to_end(instance, handle).empty());
+        REQUIRE(JetCloseFileInstance(instance, handle) == JET_errSuccess);
+    }
+
+    SECTION("a log copied in two sections counts as copied; its tail alone does not") {
+        const auto logs = log_info(instance);
+        REQUIRE(!logs.empty());
+        SECTION("head, then tail") {
+            for (const auto& log : logs) {
+                REQUIRE(JetOpenFileSectionInstance(instance, log.c_str(), &handle, 0, 0, 0, nullptr,
+                                                   nullptr) == JET_errSuccess);
+                const page_buffer buffer{3};
+                unsigned long count = 0;
+                REQUIRE(JetReadFileInstance(instance, handle, buffer.data(), buffer.size(),
+                                            &count) == JET_errSuccess);
+                REQUIRE(count == 3 * page_size);
+                REQUIRE(JetCloseFileInstance(instance, handle) == JET_errSuccess);
+                REQUIRE(open_section(log, 3ULL * page_size, &handle) == JET_errSuccess);
+                static_cast<void>(read_to_end(instance, handle));
+                REQUIRE(JetCloseFileInstance(instance, handle) == JET_errSuccess);
+            }
+            CHECK(JetTruncateLogInstance(instance) == JET_errSuccess);
+        }
+        SECTION("the tail only") {
+            for (const auto& log : logs) {
+                REQUIRE(open_section(log, 3ULL * page_size, &handle) == JET_errSuccess);
+                static_cast<void>(read_to_end(instance, handle));
+                REQUIRE(JetCloseFileInstance(instance, handle) == JET_errSuccess);
+            }
+            CHECK(JetTruncateLogInstance(instance) == JET_errLogFileNotCopied);
+        }
+    }
     CHECK(JetEndExternalBackupInstance2(instance, JET_bitBackupEndAbort) == JET_errSuccess);
 }
 

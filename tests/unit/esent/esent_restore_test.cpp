@@ -217,6 +217,27 @@ TEST_CASE("esent: JetExternalRestore with genLow and genHigh 0 takes the folder'
     CHECK(count_keys(fixture.root / "restored", call.restored, keys("between", 40)) == 40);
 }
 
+TEST_CASE("esent: JetExternalRestore takes the logs' base name from JET_paramBaseName",
+          "[esent][restore]") {
+    posix_fixture fixture;
+    // Set with no instance: the default of instances made later, and of the legacy
+    // restore. The global parameters reset when the last instance terminates, so it
+    // is set again before each use.
+    const auto set_base_name = [] {
+        REQUIRE(JetSetSystemParameter(nullptr, 0, JET_paramBaseName, 0, "abc") == JET_errSuccess);
+    };
+    set_base_name();
+    const auto backups = make_backups(fixture.root);
+    REQUIRE(std::string{backups.full.szBaseName} == "abc");
+    REQUIRE(
+        fs::exists(fixture.root / "full" / hotbackup::log_file_name("abc", backups.full.ulGenLow)));
+    auto call = make_call(backups, fixture.root / "restored");
+    set_base_name();
+    CHECK(call.run() == JET_errSuccess);
+    set_base_name();  // the reopened instance names its logs abc too
+    CHECK(count_keys(fixture.root / "restored", call.restored, keys("between", 40)) == 40);
+}
+
 TEST_CASE("esent: JetExternalRestore returns B 5's codes for bad input", "[esent][restore]") {
     posix_fixture fixture;
     const auto backups = make_backups(fixture.root);
