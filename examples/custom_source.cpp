@@ -1,5 +1,5 @@
 // Backing up your own engine: hotbackup's sessions, targets and run_backup() work on
-// anything that models the backup_source concept (backup/backup_source.hpp), not only
+// anything that models the backup_source concept (session/backup_source.hpp), not only
 // on the reference engine. Here a small store of sensor readings, with its own page
 // contents and its own log records, is backed up hot into a memory_target while a
 // writer thread appends readings; the store is then rebuilt from the set alone by the

@@ -1,5 +1,5 @@
 /// \file
-/// The ESE-compatible API (ese-reference.md Part A §1–§3, §9–§11; B §1–§3, §5).
+/// The ESE-compatible API (docs/protocol.md §8.1–§8.3, §8.9–§8.11; §1–§3, §5).
 /// The Jet* backup and restore calls of Microsoft's esent.h, spelled as there
 /// (`unsigned long`, `long`, `JET_API_PTR`, `char*` paths: the A forms and the
 /// unsuffixed names), returning ESE's JET_err numbers, so that an ESE backup client
@@ -12,13 +12,13 @@
 /// namespace (a using-directive; define HOTBACKUP_ESENT_NO_GLOBAL_NAMES to keep them
 /// out of it).
 ///
-/// Modes (B §1 item 6): JetCreateInstance puts the process in multi-instance mode;
+/// Modes (docs/protocol.md §1 item 6): JetCreateInstance puts the process in multi-instance mode;
 /// JetInit (or JetRestore) with no instance created, in one-instance (legacy) mode,
 /// where the handle-less calls (JetBeginExternalBackup, ...) work and the handle is
 /// ignored. Parameters set on no instance are the defaults of the instances made
 /// later. The mode resets when the last instance terminates.
 ///
-/// Where this differs from ESE, by decision (Part A §2–§3, §9–§10):
+/// Where this differs from ESE, by decision (docs/protocol.md §8.2–§8.3, §8.9–§8.10):
 /// - `JetEndExternalBackup*` returns JET_errSuccess once a session existed, also
 ///   after JetStopBackup or before the log phase (the backup is then aborted).
 /// - JetReadFile checks its handle (JET_errInvalidParameter).
@@ -28,7 +28,7 @@
 ///   log), and only until JetTruncateLog (then JET_errInvalidBackupSequence); an
 ///   incremental backup lists its logs when it begins (the log is rolled then, not
 ///   at JetGetLogInfo).
-/// - There is no OS snapshot (`JetOSSnapshot*`) API, so B §3.7's snapshot row does
+/// - There is no OS snapshot (`JetOSSnapshot*`) API, so docs/protocol.md §3.7's snapshot row does
 ///   not arise; a log failure is JET_errLogWriteFail / JET_errInstanceUnavailable
 ///   whatever its cause (no JET_errLogDiskFull, no ...DueToFatalLogDiskFull).
 /// - Transactions do not nest (JET_errTransTooDeep for a second level); there are
@@ -75,13 +75,14 @@
 #include <variant>
 #include <vector>
 
-#include "hotbackup/backup/external_restore.hpp"
-#include "hotbackup/backup/session.hpp"
-#include "hotbackup/engine/file_names.hpp"
 #include "hotbackup/engine/instance.hpp"
 #include "hotbackup/error.hpp"
+#include "hotbackup/format/file_names.hpp"
 #include "hotbackup/generator.hpp"
+#include "hotbackup/restore/external_restore.hpp"
+#include "hotbackup/session/session.hpp"
 #include "hotbackup/storage/any_storage.hpp"
+#include "hotbackup/storage/durable.hpp"
 
 // NOLINTBEGIN(readability-identifier-naming): the names are esent.h's.
 namespace hotbackup::inline v1::esent {
@@ -246,7 +247,7 @@ inline constexpr JET_SNT JET_sntBegin = 5;
 /// JET_PFNSTATUS: the operation succeeded (pv NULL).
 inline constexpr JET_SNT JET_sntComplete = 6;
 
-// ---- system parameters (Part A §11) ----
+// ---- system parameters (docs/protocol.md §8.11) ----
 
 /// Parameter (string): the directory of the checkpoint file, "." by default.
 inline constexpr unsigned long JET_paramSystemPath = 0;
@@ -276,7 +277,7 @@ inline constexpr unsigned long JET_paramDatabasePageSize = 64;
 /// JetInit; 0 by default.
 inline constexpr unsigned long JET_paramCreatePathIfNotExist = 100;
 
-// ---- errors and warnings (B §2.1) ----
+// ---- errors and warnings (docs/protocol.md §2.1) ----
 
 /// The call succeeded.
 inline constexpr JET_ERR JET_errSuccess = 0;
@@ -295,7 +296,7 @@ inline constexpr JET_ERR JET_wrnTargetInstanceRunning = 578;
     inline constexpr JET_ERR JET_err##name = (code); \
     static_assert(errc_name(static_cast<errc>(code)) == "JET_err" #name);
 /// \name ESE error codes
-/// Every errc of error.hpp under esent.h's name and with its number (B §2.1): what
+/// Every errc of error.hpp under esent.h's name and with its number (docs/protocol.md §2.1): what
 /// a Jet* call returns on failure. backup_error::value() of the typed API is the
 /// same number, and each constant is checked against errc_name() when compiled.
 /// @{
@@ -605,7 +606,7 @@ class registry {
     registry() = default;
 };
 
-/// B §1 item 6: the legacy calls need one-instance mode.
+/// docs/protocol.md §1 item 6: the legacy calls need one-instance mode.
 inline void require_one_instance_mode() {
     auto& all = registry::get();
     const std::scoped_lock lock{all.mutex};
@@ -617,7 +618,7 @@ inline void require_one_instance_mode() {
     }
 }
 
-/// The instance a handle names (B §1 items 1, 2), or a failure.
+/// The instance a handle names (docs/protocol.md §1 items 1, 2), or a failure.
 inline std::shared_ptr<jet_instance> find_instance(JET_INSTANCE handle) {
     auto& all = registry::get();
     const std::scoped_lock lock{all.mutex};
@@ -638,7 +639,7 @@ inline std::shared_ptr<jet_instance> find_instance(JET_INSTANCE handle) {
     return found->second;
 }
 
-/// B §1 items 3–5: stop-service, unavailable, and the API lock, in ESE's order.
+/// docs/protocol.md §1 items 3–5: stop-service, unavailable, and the API lock, in ESE's order.
 inline void check_entry(const jet_instance& target, bool check_stop_service = true) {
     if (check_stop_service && target.stop_service.load()) {
         fail(JET_errClientRequestToStopJetService);
@@ -688,7 +689,7 @@ inline std::string path_key(const std::string& path) {
     return std::filesystem::absolute(std::filesystem::path{path}).lexically_normal().string();
 }
 
-/// Writes a multi-string (Part A §10): BufferTooSmall when a non-zero cbMax is too
+/// Writes a multi-string (docs/protocol.md §8.10): BufferTooSmall when a non-zero cbMax is too
 /// small, the required size when it is 0.
 inline void write_multi_string(const std::vector<std::string>& strings, char* buffer,
                                unsigned long size, unsigned long* actual) {
@@ -710,7 +711,7 @@ inline void write_multi_string(const std::vector<std::string>& strings, char* bu
     }
 }
 
-/// Whether a backup session exists (B §3.7's first row: NoBackup).
+/// Whether a backup session exists (docs/protocol.md §3.7's first row: NoBackup).
 inline bool has_session(const jet_instance& target) {
     return !std::holds_alternative<std::monostate>(target.session);
 }
@@ -721,7 +722,7 @@ inline void require_session(const jet_instance& target) {
     }
 }
 
-/// JetStopBackup's effect on the progress calls (B §3.7).
+/// JetStopBackup's effect on the progress calls (docs/protocol.md §3.7).
 inline void require_not_stopped(const jet_instance& target) {
     if (target.engine->shared_backup_control()->stop_requested()) {
         fail(JET_errBackupAbortByServer);
@@ -751,7 +752,7 @@ inline std::vector<log_file> listed_logs(jet_instance& target) {
     return {};
 }
 
-/// Moves a full backup into the log phase (B §3.4): on failure the session stays.
+/// Moves a full backup into the log phase (docs/protocol.md §3.4): on failure the session stays.
 inline void prepare_logs(jet_instance& target) {
     if (auto* databases = std::get_if<database_session>(&target.session)) {
         auto logs = std::move(*databases).logs();
@@ -764,7 +765,7 @@ inline JET_ERR begin_backup(JET_INSTANCE handle, JET_GRBIT grbit) {
     auto target = enter(handle);
     const std::scoped_lock lock{target->backup_mutex};
     auto& engine = *target->engine;
-    // B §3.2 in order: allowed, logging, log writes, grbit, then the session's own.
+    // docs/protocol.md §3.2 in order: allowed, logging, log writes, grbit, then the session's own.
     if (!engine.shared_backup_control()->backups_allowed()) {
         fail(JET_errBackupNotAllowedYet);
     }
@@ -828,14 +829,14 @@ inline JET_ERR open_backup_file(JET_INSTANCE handle, const char* name, JET_HANDL
     if (name == nullptr || *name == '\0' || file_handle == nullptr) {
         fail(JET_errInvalidParameter);
     }
-    // B §1.3: a section starts at a page, and not inside the first three (the two
+    // docs/protocol.md §1.3: a section starts at a page, and not inside the first three (the two
     // header pages and the first database page come only with a read from 0).
     const std::uint64_t page_size = target->options.page_size;
     if (start % page_size != 0 || (start > 0 && start < 3 * page_size)) {
         fail(JET_errInvalidParameter);
     }
     if (target->file) {
-        fail(JET_errOutOfMemory);  // ESE's one handle (B §1.3)
+        fail(JET_errOutOfMemory);  // ESE's one handle (docs/protocol.md §1.3)
     }
     const auto key = path_key(name);
     open_file opened;
@@ -857,7 +858,7 @@ inline JET_ERR open_backup_file(JET_INSTANCE handle, const char* name, JET_HANDL
         if (std::holds_alternative<database_session>(target->session)) {
             fail(JET_errDatabaseNotFound);
         }
-        // B §3.7: a database opened in an incremental backup (which lists none) or
+        // docs/protocol.md §3.7: a database opened in an incremental backup (which lists none) or
         // after the log phase began cancels the backup.
         for (const auto& info : target->engine->attached_databases()) {
             if (path_key(info.path.string()) == key) {
@@ -912,7 +913,7 @@ inline bool is_server_stop(const std::exception_ptr& error) {
     }
 }
 
-/// The OS page size that ReadFile buffers must be aligned to (Part A §9).
+/// The OS page size that ReadFile buffers must be aligned to (docs/protocol.md §8.9).
 inline constexpr std::uintptr_t read_buffer_alignment = 4096;
 
 inline JET_ERR read_backup_file(JET_INSTANCE handle, JET_HANDLE file_handle, void* buffer,
@@ -971,12 +972,12 @@ inline JET_ERR read_backup_file(JET_INSTANCE handle, JET_HANDLE file_handle, voi
         file.position.reset();
         file.reader.reset();
         if (is_server_stop(std::current_exception())) {
-            throw;  // the session stays; Close and End still work (B §3.7)
+            throw;  // the session stays; Close and End still work (docs/protocol.md §3.7)
         }
         if (is_database) {
             target->file.reset();  // the database is dropped; the backup goes on
         } else {
-            cancel_session(*target);  // a log error cancels the backup (B §1.4)
+            cancel_session(*target);  // a log error cancels the backup (docs/protocol.md §1.4)
         }
         throw;
     }
@@ -1065,11 +1066,11 @@ inline JET_ERR end_backup(JET_INSTANCE handle, JET_GRBIT grbit) {
     auto session = std::exchange(target->session, std::monostate{});
     const bool logs_listed = std::exchange(target->logs_listed, false);
     target->attach_list.clear();
-    // Part A §2: Success once a session existed; a stopped backup, one ended before
+    // docs/protocol.md §8.2: Success once a session existed; a stopped backup, one ended before
     // its logs, or a failed header update end as ESE ends them, without a record.
     try {
         // An incremental session is in the logs stage from Begin on, but ended
-        // before JetGetLogInfo it is aborted, as a full one is (B §3.6).
+        // before JetGetLogInfo it is aborted, as a full one is (docs/protocol.md §3.6).
         if (auto* logs = std::get_if<log_session>(&session);
             logs != nullptr && normal && logs_listed) {
             (void)std::move(*logs).end(options);
@@ -1174,7 +1175,7 @@ inline JET_ERR term(JET_INSTANCE handle, JET_GRBIT grbit) {
     if (target->state.load() == api_state::running) {
         auto& engine = *target->engine;
         {
-            // B §3.1: backups stop being allowed as JetTerm starts, before the API
+            // docs/protocol.md §3.1: backups stop being allowed as JetTerm starts, before the API
             // is locked for termination; the pages are flushed in between. Under
             // backup_mutex, so no Begin slips in.
             const std::scoped_lock lock{target->backup_mutex};
@@ -1361,7 +1362,7 @@ inline JET_ERR external_restore(const char* checkpoint_path, const char* log_pat
         }
         options.databases.push_back({entry.szDatabaseName, entry.szNewDatabaseName});
     }
-    // genLow/genHigh of 0: the range found in the backup folder (B §5.2 step 8).
+    // genLow/genHigh of 0: the range found in the backup folder (docs/protocol.md §5.2 step 8).
     auto low = static_cast<log_generation>(generation_low);
     auto high = static_cast<log_generation>(generation_high);
     if (low == 0 || high == 0) {
@@ -1430,28 +1431,24 @@ inline constexpr std::string_view backup_index_name = "hotbackup-jetbackup.txt";
 template <class Read>
 void copy_backup_file(any_storage& storage, const std::filesystem::path& path, JET_HANDLE handle,
                       std::span<std::byte> buffer, Read&& read) {
-    const auto temporary = path.parent_path() / (path.filename().string() + ".tmp");
-    if (storage.exists(temporary)) {
-        storage.remove(temporary);
-    }
-    auto out = storage.open(temporary, open_mode::create);
-    std::uint64_t offset = 0;
-    for (;;) {
-        unsigned long count = 0;
-        const auto code =
-            read(handle, buffer.data(), static_cast<unsigned long>(buffer.size()), &count);
-        if (code < 0) {
-            fail(code);
+    // Written whole under a temporary name and renamed into place, so `path` never
+    // holds a half-read file.
+    write_file_atomically_with(storage, path, [&](auto& out) {
+        std::uint64_t offset = 0;
+        for (;;) {
+            unsigned long count = 0;
+            const auto code =
+                read(handle, buffer.data(), static_cast<unsigned long>(buffer.size()), &count);
+            if (code < 0) {
+                fail(code);
+            }
+            if (count == 0) {
+                break;
+            }
+            out.write_at(offset, buffer.first(count));
+            offset += count;
         }
-        if (count == 0) {
-            break;
-        }
-        out.write_at(offset, buffer.first(count));
-        offset += count;
-    }
-    out.sync();
-    out.close();
-    storage.rename(temporary, path);
+    });
 }
 
 /// Splits a multi-string.
@@ -1528,16 +1525,7 @@ inline std::string read_text(any_storage& storage, const std::filesystem::path& 
 
 inline void write_text(any_storage& storage, const std::filesystem::path& path,
                        const std::string& text) {
-    const auto temporary = path.parent_path() / (path.filename().string() + ".tmp");
-    if (storage.exists(temporary)) {
-        storage.remove(temporary);
-    }
-    auto file = storage.open(temporary, open_mode::create);
-    file.write_at(0, std::as_bytes(std::span{text}));
-    file.sync();
-    file.close();
-    storage.rename(temporary, path);
-    storage.sync_directory(path.parent_path());
+    write_file_atomically(storage, path, std::as_bytes(std::span{text}));
 }
 
 }  // namespace hotbackup::inline v1::detail::jet
@@ -1563,7 +1551,7 @@ inline JET_ERR JetCreateInstance2(JET_INSTANCE* pinstance, JET_PCSTR szInstanceN
     return JetCreateInstance(pinstance, szInstanceName);
 }
 
-/// Sets a parameter of Part A §11 on an instance not yet initialized, or globally
+/// Sets a parameter of docs/protocol.md §8.11 on an instance not yet initialized, or globally
 /// (pinstance NULL, or naming 0 / JET_instanceNil). JET_errInvalidParameter (unknown
 /// id, bad value), JET_errAlreadyInitialized, JET_errInvalidInstance.
 inline JET_ERR JetSetSystemParameter(JET_INSTANCE* pinstance, JET_SESID /*sesid*/,
@@ -1850,10 +1838,10 @@ inline JET_ERR JetRollback(JET_SESID sesid, JET_GRBIT /*grbit*/) {
     });
 }
 
-// ---- the external backup (B §1.1–§1.10, §3) ----
+// ---- the external backup (docs/protocol.md §1.1–§1.10, §3) ----
 
 /// Begins a full backup (grbit 0) or an incremental one (JET_bitBackupIncremental).
-/// Codes in ESE's order (B §3.2): the API-entry codes, JET_errBackupNotAllowedYet,
+/// Codes in ESE's order (docs/protocol.md §3.2): the API-entry codes, JET_errBackupNotAllowedYet,
 /// JET_errLoggingDisabled, JET_errLogWriteFail, JET_errInvalidGrbit (Atomic,
 /// Snapshot, unknown bits), JET_errInvalidBackup (incremental under circular
 /// logging), JET_errBackupInProgress, JET_errMissingFullBackup,
@@ -1911,7 +1899,7 @@ inline JET_ERR JetOpenFileSectionInstance(JET_INSTANCE instance, JET_PCSTR szFil
     });
 }
 
-/// Reads the next chunk of the open file into pv (Part A §9: page-aligned, a
+/// Reads the next chunk of the open file into pv (docs/protocol.md §8.9: page-aligned, a
 /// multiple of the page size, at least 3 pages for a database's first read and 2
 /// for a log's); 0 bytes at the end. JET_errNoBackup, JET_errBackupAbortByServer,
 /// JET_errInvalidParameter, JET_errReadVerifyFailure /
@@ -1964,7 +1952,7 @@ inline JET_ERR JetTruncateLogInstance(JET_INSTANCE instance) {
 
 /// Ends the backup: exactly one of JET_bitBackupEndNormal / JET_bitBackupEndAbort,
 /// optionally JET_bitBackupTruncateDone. JET_errInvalidParameter (grbit),
-/// JET_errNoBackup, the API-entry codes; otherwise JET_errSuccess (Part A §2).
+/// JET_errNoBackup, the API-entry codes; otherwise JET_errSuccess (docs/protocol.md §8.2).
 inline JET_ERR JetEndExternalBackupInstance2(JET_INSTANCE instance, JET_GRBIT grbit) {
     return detail::jet::guarded([&] { return detail::jet::end_backup(instance, grbit); });
 }
@@ -2051,9 +2039,9 @@ inline JET_ERR JetStopBackup() {
     });
 }
 
-// ---- restore (B §5) ----
+// ---- restore (docs/protocol.md §5) ----
 
-/// Hard recovery in place (backup/external_restore.hpp): checks the backup logs
+/// Hard recovery in place (restore/external_restore.hpp): checks the backup logs
 /// [genLow, genHigh] in szBackupLogPath (0 for either: the range found there) and
 /// the restored databases of rgrstmap, then replays into them, continuing with the
 /// logs of szLogPath. Codes: JET_errRunningInOneInstanceMode,
@@ -2116,7 +2104,7 @@ inline JET_ERR JetExternalRestore2(JET_PSTR szCheckpointFilePath, JET_PSTR szLog
     });
 }
 
-// ---- JetBackup / JetRestore (B §1.13), built on the calls above ----
+// ---- JetBackup / JetRestore (docs/protocol.md §1.13), built on the calls above ----
 
 /// Backs the instance up into directory szBackupPath through the external backup
 /// calls: full (the directory must be empty or missing) or incremental
@@ -2308,25 +2296,9 @@ inline JET_ERR JetRestoreInstance(JET_INSTANCE instance, JET_PCSTR sz, JET_PCSTR
             }
             // Copied under a temporary name and renamed over the destination once whole,
             // so the destination is never a half-copied stream.
-            auto in = storage.open(directory / file, open_mode::read_only);
-            const auto temporary =
-                destination.parent_path() / (destination.filename().string() + ".restoring");
-            if (storage.exists(temporary)) {
-                storage.remove(temporary);
-            }
-            auto out = storage.open(temporary, open_mode::create);
-            const auto bytes = std::as_writable_bytes(std::span{copy_buffer});
-            for (std::uint64_t offset = 0;;) {
-                const auto count = in.read_at(offset, bytes);
-                if (count == 0) {
-                    break;
-                }
-                out.write_at(offset, bytes.first(count));
-                offset += count;
-            }
-            out.sync();
-            out.close();
-            storage.rename(temporary, destination);
+            (void)hotbackup::detail::copy_file_durably(
+                storage, directory / file, storage, destination,
+                std::as_writable_bytes(std::span{copy_buffer}));
             logged.push_back(original);
             restored.push_back(destination.string());
         }

@@ -36,8 +36,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <hotbackup/backup/session.hpp>
 #include <hotbackup/engine/instance.hpp>
+#include <hotbackup/session/session.hpp>
 #include <hotbackup/storage/posix_storage.hpp>
 #include <memory>
 #include <new>

@@ -26,9 +26,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <hotbackup/backup/restore.hpp>
-#include <hotbackup/backup/run_backup.hpp>
 #include <hotbackup/engine/instance.hpp>
+#include <hotbackup/restore/restore.hpp>
+#include <hotbackup/set/run_backup.hpp>
 #include <hotbackup/storage/posix_storage.hpp>
 #include <memory>
 #include <string>

@@ -1,8 +1,8 @@
 // Storage read throughput: posix_storage::file::read_at against plain pread of the
 // same file with the same 1 MiB buffer, and memory_storage for scale. The ratio
 // printed at the end (posix_storage over pread, same run) is the storage layer's
-// overhead; the design's target for a verified backup is >= 0.95x of a plain copy,
-// so the storage layer must leave almost all of that budget to verification.
+// overhead; the design's target (docs/architecture.md §12) for a verified backup is >= 0.95x of a
+// plain copy, so the storage layer must leave almost all of that budget to verification.
 //
 // HOTBACKUP_BENCH_FILE_MIB sets the file size (default 256).
 #include <benchmark/benchmark.h>

@@ -2,8 +2,8 @@
 // logs -> read -> truncate -> end. Each backup_*.cpp case includes this file
 // with one HOTBACKUP_TEST_* macro defined, which adds one illegal step; a harness that
 // failed every translation unit would fail here instead of passing there.
-#include <hotbackup/backup/session.hpp>
 #include <hotbackup/engine/instance.hpp>
+#include <hotbackup/session/session.hpp>
 #include <hotbackup/storage/memory_storage.hpp>
 #include <utility>
 

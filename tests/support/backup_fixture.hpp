@@ -3,8 +3,8 @@
 #pragma once
 
 #include <cstddef>
-#include <hotbackup/backup/session.hpp>
 #include <hotbackup/engine/instance.hpp>
+#include <hotbackup/session/session.hpp>
 #include <span>
 #include <stdexcept>
 #include <string>

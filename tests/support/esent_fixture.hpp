@@ -152,7 +152,7 @@ struct free_deleter {
     void operator()(std::byte* bytes) const noexcept { std::free(bytes); }
 };
 
-/// A page-aligned buffer of `pages` pages (Part A §9), with one page of slack so a
+/// A page-aligned buffer of `pages` pages (docs/protocol.md §8.9), with one page of slack so a
 /// test can also hand out a misaligned pointer into it.
 class page_buffer {
   public:

@@ -7,10 +7,10 @@
 #include <atomic>
 #include <cstddef>
 #include <filesystem>
-#include <hotbackup/backup/restore.hpp>
-#include <hotbackup/backup/run_backup.hpp>
-#include <hotbackup/backup/verify.hpp>
 #include <hotbackup/engine/instance.hpp>
+#include <hotbackup/restore/restore.hpp>
+#include <hotbackup/restore/verify.hpp>
+#include <hotbackup/set/run_backup.hpp>
 #include <optional>
 #include <string>
 #include <thread>

@@ -29,7 +29,7 @@ std::string message_of(errc code) {
 TEST_CASE("every error code is listed once, is negative and has ESE's name in its message",
           "[error]") {
     constexpr auto& codes = hotbackup::detail::all_error_codes;
-    // The count of negative JET_err rows in ese-reference.md B §2.1, slash rows expanded,
+    // The count of negative JET_err rows in docs/protocol.md §2.1, slash rows expanded,
     // without the internal and obsolete ones, plus BackupAbortByCaller, plus the three
     // that esent.hpp's sessions return (InvalidName, NotInTransaction, TransTooDeep).
     CHECK(codes.size() == 164);

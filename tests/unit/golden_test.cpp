@@ -6,9 +6,9 @@
 // upgrade note in the README, in the same commit.
 #include <cstdint>
 #include <filesystem>
-#include <hotbackup/backup/restore.hpp>
-#include <hotbackup/backup/verify.hpp>
 #include <hotbackup/engine/instance.hpp>
+#include <hotbackup/restore/restore.hpp>
+#include <hotbackup/restore/verify.hpp>
 #include <hotbackup/storage/posix_storage.hpp>
 #include <map>
 #include <string>

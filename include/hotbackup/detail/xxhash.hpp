@@ -1,5 +1,5 @@
 // XXH3-64, the checksum of every page, header, trailer, checkpoint and log segment
-// (ese-reference.md Part A §5), used header-only: XXH_INLINE_ALL compiles xxHash into
+// (docs/protocol.md §8.5), used header-only: XXH_INLINE_ALL compiles xxHash into
 // each translation unit, so nothing links against libxxhash. xxhash.h allows a
 // plain inclusion before this one.
 //
@@ -15,7 +15,7 @@
 // this header is the first to compile xxHash inline; otherwise the portable call is
 // used (also if xxHash's implementation was compiled earlier in the translation
 // unit). HOTBACKUP_NO_XXH3_DISPATCH turns it off. Both paths compute the same XXH3
-// (tests/unit/detail_xxhash_test.cpp compares them).
+// (tests/unit/detail/xxhash_test.cpp compares them).
 #pragma once
 
 #include <cstddef>

@@ -1,5 +1,5 @@
 /// \file
-/// instance<Storage>: the reference engine (design.md "Engine"). One log stream
+/// instance<Storage>: the reference engine (docs/architecture.md §6 "Engine"). One log stream
 /// (base name, log directory), one checkpoint file, and up to six attached
 /// databases, each an ordered key/value B+tree, on any storage policy.
 ///
@@ -18,7 +18,7 @@
 /// is kept and thrown by checkpoint() or term(), and the flush is retried.
 ///
 /// The members under "backup_source hooks" are what the backup session uses
-/// (design.md "Layers", backup/backup_source.hpp): list databases, read and verify
+/// (docs/architecture.md §3 "Layers", session/backup_source.hpp): list databases, read and verify
 /// pages, lock page ranges against flushes, roll, list and read the log, delete
 /// logs, record a backup in a header. A running session blocks attach, detach and
 /// term(); term(term_option::stop_backup) and the destructor stop it first.
@@ -45,96 +45,21 @@
 #include <utility>
 #include <vector>
 
-#include "hotbackup/backup/backup_control.hpp"
-#include "hotbackup/backup/backup_source.hpp"
-#include "hotbackup/engine/checkpoint.hpp"
-#include "hotbackup/engine/database.hpp"
+#include "hotbackup/engine/closed_log.hpp"
+#include "hotbackup/engine/detail/attachment_table.hpp"
+#include "hotbackup/engine/detail/database.hpp"
+#include "hotbackup/engine/detail/log_writer.hpp"
+#include "hotbackup/engine/detail/recovery.hpp"
 #include "hotbackup/engine/instance_options.hpp"
-#include "hotbackup/engine/log_writer.hpp"
-#include "hotbackup/engine/recovery.hpp"
+#include "hotbackup/engine/page_range_lock.hpp"
+#include "hotbackup/engine/path_claim.hpp"
 #include "hotbackup/engine/transaction.hpp"
 #include "hotbackup/error.hpp"
+#include "hotbackup/format/checkpoint.hpp"
+#include "hotbackup/protocol/source_types.hpp"
 #include "hotbackup/storage/storage.hpp"
 
 namespace hotbackup::inline v1 {
-
-/// How term() treats a running backup session.
-enum class term_option {
-    complete,     ///< refuse to terminate while a session runs (errc::backup_in_progress)
-    stop_backup,  ///< stop the session (its next call fails with errc::backup_abort_by_server)
-};
-
-/// Counters of an instance since it was opened.
-struct instance_statistics {
-    /// Transactions committed with writes.
-    std::uint64_t commits = 0;
-    std::uint64_t log_bytes_written = 0;  ///< whole 4 KiB segments, padding included
-    /// Database pages written back.
-    std::uint64_t pages_flushed = 0;
-    /// Checkpoint file writes.
-    std::uint64_t checkpoints = 0;
-    std::uint64_t recovered_records = 0;  ///< log records read by recovery at open
-};
-
-namespace detail {
-
-/// Which directories instances of this process use, so a second instance on the
-/// same system or log path is refused (ESE's SystemPathInUse / LogFilePathInUse).
-class path_claim {
-  public:
-    path_claim() = default;
-    path_claim(const void* storage, std::string_view role, const std::filesystem::path& path,
-               errc in_use)
-        : key_(storage, std::string{role}, normalize(path)) {
-        const std::scoped_lock lock{registry().mutex};
-        if (!registry().claimed.insert(key_).second) {
-            key_ = {};
-            throw backup_error(in_use, error_context{.file = path.string()},
-                               "another open instance uses this " + std::string{role});
-        }
-    }
-    path_claim(path_claim&& other) noexcept : key_(std::exchange(other.key_, {})) {}
-    path_claim& operator=(path_claim&& other) noexcept {
-        if (this != &other) {
-            release();
-            key_ = std::exchange(other.key_, {});
-        }
-        return *this;
-    }
-    path_claim(const path_claim&) = delete;
-    path_claim& operator=(const path_claim&) = delete;
-    ~path_claim() { release(); }
-
-    void release() noexcept {
-        if (std::get<0>(key_) != nullptr) {
-            const std::scoped_lock lock{registry().mutex};
-            registry().claimed.erase(key_);
-            key_ = {};
-        }
-    }
-
-  private:
-    using key = std::tuple<const void*, std::string, std::string>;
-    struct claims {
-        std::mutex mutex;
-        std::set<key> claimed;
-    };
-    static claims& registry() {
-        static claims instance;
-        return instance;
-    }
-    static std::string normalize(const std::filesystem::path& path) {
-        auto normal = std::filesystem::absolute(path).lexically_normal();
-        if (!normal.has_filename() && normal.has_parent_path() && normal != normal.root_path()) {
-            normal = normal.parent_path();
-        }
-        return normal.string();
-    }
-
-    key key_{};
-};
-
-}  // namespace detail
 
 /// An engine instance on storage policy `Storage`; see the header comment.
 ///
@@ -148,7 +73,7 @@ class instance {
     using transaction = basic_transaction<instance>;
 
     /// ESE's limit on attached databases per instance.
-    static constexpr std::size_t max_attached_databases = 6;
+    static constexpr std::size_t max_attached_databases = detail::attachment_slots;
 
     /// Opens the instance: checks the options, claims the system and log paths,
     /// and runs soft recovery (or starts a new log set if there is none). Throws
@@ -158,8 +83,10 @@ class instance {
     instance(Storage& storage, instance_options options)
         : storage_(&storage), options_(std::move(options)) {
         options_.validate();
-        prepare_directory(options_.system_path, errc::invalid_system_path, "system_path");
-        prepare_directory(options_.log_path, errc::invalid_log_directory, "log_path");
+        detail::prepare_directory(*storage_, options_.system_path, options_.create_paths,
+                                  errc::invalid_system_path, "system_path");
+        detail::prepare_directory(*storage_, options_.log_path, options_.create_paths,
+                                  errc::invalid_log_directory, "log_path");
         system_claim_ = detail::path_claim(detail::storage_identity(storage), "system path",
                                            options_.system_path, errc::system_path_in_use);
         log_claim_ = detail::path_claim(detail::storage_identity(storage), "log path",
@@ -168,7 +95,7 @@ class instance {
                          options_.page_size};
         checkpoint_path_ = options_.system_path / checkpoint_file_name(options_.base_name);
         if (options_.recovery) {
-            open_log();
+            recover_and_open_log_writer();
         }
         backup_control_->allow_backups();
     }
@@ -267,14 +194,14 @@ class instance {
     /// storage errors.
     database_id create_database(const std::filesystem::path& path) {
         check_available();
-        check_path(path);
+        detail::check_database_path(path);
         const std::scoped_lock locks{commit_mutex_, checkpoint_mutex_};
         const std::unique_lock databases_lock{databases_mutex_};
         if (storage_->exists(path)) {
             throw backup_error(errc::database_duplicate, error_context{.file = path.string()},
                                "a file of that name already exists");
         }
-        const auto slot = free_slot(path);
+        const auto slot = databases_.free_slot(path);
         database_header header;
         header.page_size = options_.page_size;
         header.state = database_state::just_created;
@@ -292,10 +219,10 @@ class instance {
     /// backup_in_progress, invalid_path, log_write_fail, instance_unavailable.
     database_id attach_database(const std::filesystem::path& path) {
         check_available();
-        check_path(path);
+        detail::check_database_path(path);
         const std::scoped_lock locks{commit_mutex_, checkpoint_mutex_};
         const std::unique_lock databases_lock{databases_mutex_};
-        if (const auto attached = find_by_path(path)) {
+        if (const auto attached = databases_.find_by_path(path)) {
             return *attached;
         }
         require_no_backup();
@@ -303,7 +230,7 @@ class instance {
             throw backup_error(errc::file_not_found, error_context{.file = path.string()},
                                "no database file to attach");
         }
-        return attach_locked(free_slot(path), path);
+        return attach_locked(databases_.free_slot(path), path);
     }
 
     /// Flushes the database, marks it clean, logs the detach and closes it. Throws
@@ -313,7 +240,7 @@ class instance {
         check_available();
         const std::scoped_lock locks{commit_mutex_, checkpoint_mutex_};
         const std::unique_lock databases_lock{databases_mutex_};
-        auto& entry = entry_for(id);
+        auto& entry = databases_.entry_for(id);
         require_no_backup();
         close_database(*entry.database);
         entry = {};
@@ -422,7 +349,7 @@ class instance {
     [[nodiscard]] database_header database_header_of(database_id id) const {
         check_available();
         const std::shared_lock databases_lock{databases_mutex_};
-        auto& database = *entry_for(id).database;
+        auto& database = *databases_.entry_for(id).database;
         auto header = database.header();
         const std::shared_lock tree_lock{database.tree_mutex()};
         header.dbtime = database.dbtime();
@@ -447,63 +374,11 @@ class instance {
                                "page size bytes");
         }
         const std::shared_lock databases_lock{databases_mutex_};
-        entry_for(id).database->read_pages(first, count, buffer);
+        databases_.entry_for(id).database->read_pages(first, count, buffer);
     }
 
-    /// Holds a page range of a database against flushes (writers go on; they change
-    /// only the cache). Get it from lock_pages(). It holds no lock of the instance,
-    /// but a flush of the range waits for it, and detach, term and checkpoints
-    /// flush: so hold it only to read a chunk through read(), and call nothing else
-    /// of the instance meanwhile. It keeps the database object alive; after a
-    /// detach, read() fails (the file is closed). Destroy it before the instance
-    /// terminates. One thread at a time per lock.
-    class page_range_lock {
-      public:
-        /// Takes over `other`'s range; `other` is left empty and unlocks nothing.
-        page_range_lock(page_range_lock&& other) noexcept
-            : database_(std::move(other.database_)),
-              gate_(std::exchange(other.gate_, nullptr)),
-              first_(other.first_),
-              last_(other.last_) {}
-        page_range_lock& operator=(page_range_lock&&) = delete;
-        page_range_lock(const page_range_lock&) = delete;
-        page_range_lock& operator=(const page_range_lock&) = delete;
-        ~page_range_lock() {
-            if (gate_ != nullptr) {
-                gate_->unlock_range(first_, last_);
-            }
-        }
-
-        /// Reads and verifies `count` pages from `first` (within the locked range)
-        /// into `buffer`, as instance::read_pages does, without taking the
-        /// instance's locks again. Throws as read_pages, and invalid_parameter for
-        /// pages outside the range.
-        void read(page_number first, page_number count, std::span<std::byte> buffer) const {
-            if (gate_ == nullptr || first < first_ || count == 0 ||
-                std::uint64_t{first} + count - 1 > last_ ||
-                buffer.size() < std::size_t{count} * database_->page_size()) {
-                throw backup_error(errc::invalid_parameter,
-                                   "read pages within the locked range into a buffer of count × "
-                                   "page size bytes");
-            }
-            database_->read_pages(first, count, buffer);
-        }
-
-      private:
-        friend class instance;
-        page_range_lock(std::shared_ptr<detail::database<Storage>> database, page_number first,
-                        page_number last)
-            : database_(std::move(database)),
-              gate_(&database_->gate()),
-              first_(first),
-              last_(last) {
-            gate_->lock_range(first_, last_);
-        }
-        std::shared_ptr<detail::database<Storage>> database_;
-        detail::page_range_gate* gate_;
-        page_number first_;
-        page_number last_;
-    };
+    /// A page range of a database held against flushes; see lock_pages().
+    using page_range_lock = hotbackup::page_range_lock<Storage>;
 
     /// Locks pages [first, last] of a database against flushes until the returned
     /// object is destroyed; waits for flushes of those pages in progress. Throws
@@ -518,7 +393,7 @@ class instance {
         std::shared_ptr<detail::database<Storage>> database;
         {
             const std::shared_lock databases_lock{databases_mutex_};
-            database = entry_for(id).database;
+            database = databases_.entry_for(id).database;
         }
         return page_range_lock{std::move(database), first, last};
     }
@@ -574,7 +449,7 @@ class instance {
                                "logs from generation " + std::to_string(limit) +
                                    " on are still needed by recovery or a backup");
         }
-        return delete_logs_locked(first, end);
+        return detail::delete_numbered_logs(*storage_, log_settings_, first, end);
     }
 
     /// Keeps logs from `generation` on from circular-log deletion (a backup needs
@@ -634,91 +509,8 @@ class instance {
         return stored->generation;
     }
 
-    /// A closed log file open for reading by a backup; see open_log(). Move-only; one
-    /// thread at a time. The storage must outlive it.
-    class closed_log {
-      public:
-        /// The file's length in bytes.
-        [[nodiscard]] std::uint64_t size() const noexcept { return size_; }
-
-        /// Reads from `offset` (a multiple of 4 KiB) into `buffer` (a multiple of
-        /// 4 KiB), verifies every 4 KiB block read, and returns the bytes read
-        /// (fewer only at the end of the file). Verified: the header block (a log
-        /// header of this generation and log set, of this file's size) and each
-        /// segment (intact, or all zero with nothing but zeros after it when read
-        /// in order). Throws backup_error: log_read_verify_failure naming the file,
-        /// generation and offset; invalid_parameter (misaligned); disk_io.
-        std::size_t read(std::uint64_t offset, std::span<std::byte> buffer) {
-            constexpr std::uint64_t block = log_layout::block_size;
-            if (offset % block != 0 || buffer.size() % block != 0) {
-                throw backup_error(errc::invalid_parameter, error_context{.file = path_},
-                                   "log reads start at and cover multiples of 4 KiB");
-            }
-            if (offset >= size_) {
-                return 0;
-            }
-            const auto wanted =
-                static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), size_ - offset));
-            const auto chunk = buffer.first(wanted);
-            if (file_.read_at(offset, chunk) != wanted) {
-                fail(offset, "the file ended before its recorded size");
-            }
-            const bool in_order = offset == next_offset_;
-            for (std::size_t at = 0; at < wanted; at += block) {
-                const auto block_bytes = chunk.subspan(at, block);
-                const auto block_offset = offset + at;
-                const auto index = static_cast<std::uint32_t>(block_offset / block);
-                if (index == 0) {
-                    check_header(block_bytes);
-                } else if (detail::all_zero(block_bytes)) {
-                    zero_seen_ = zero_seen_ || in_order;
-                } else if (!detail::view_segment(block_bytes, index, generation_).valid) {
-                    fail(block_offset, "a log segment is damaged");
-                } else if (zero_seen_ && in_order) {
-                    fail(block_offset, "an intact segment follows an unwritten one");
-                }
-            }
-            if (in_order) {
-                next_offset_ = offset + wanted;
-            }
-            return wanted;
-        }
-
-      private:
-        friend class instance;
-        closed_log(typename Storage::file file, std::string path, log_generation generation,
-                   signature log_signature)
-            : file_(std::move(file)),
-              path_(std::move(path)),
-              generation_(generation),
-              log_signature_(log_signature),
-              size_(file_.size()) {}
-
-        void check_header(std::span<const std::byte> block_bytes) const {
-            const auto header = log_file_header::decode(block_bytes);
-            if (!header) {
-                fail(0, "the log file header is damaged");
-            }
-            if (header->generation != generation_ || header->log_signature != log_signature_ ||
-                std::uint64_t{header->segment_count} * log_layout::block_size != size_) {
-                fail(0, "the log file header belongs to another generation, log set or size");
-            }
-        }
-
-        [[noreturn]] void fail(std::uint64_t offset, std::string_view what) const {
-            throw backup_error(errc::log_read_verify_failure,
-                               error_context{.file = path_, .generation = generation_},
-                               std::string{what} + " at offset " + std::to_string(offset));
-        }
-
-        typename Storage::file file_;
-        std::string path_;
-        log_generation generation_;
-        signature log_signature_;
-        std::uint64_t size_;
-        std::uint64_t next_offset_ = 0;
-        bool zero_seen_ = false;
-    };
+    /// A closed log file open for reading by a backup; see open_log().
+    using closed_log = hotbackup::closed_log<Storage>;
 
     /// Opens closed log `generation` for a backup to read. Throws backup_error:
     /// missing_file_to_backup (not on disk) naming the file, logging_disabled,
@@ -736,7 +528,7 @@ class instance {
                           log_signature_};
     }
 
-    /// Records a finished backup in a database header slot (B §3.6): the slot is
+    /// Records a finished backup in a database header slot (docs/protocol.md §3.6): the slot is
     /// overwritten only if its mark is not newer; a truncated full backup also
     /// clears the incremental and differential slots. Both header copies are
     /// written and synced. Throws backup_error: invalid_database_id,
@@ -744,7 +536,7 @@ class instance {
     void write_backup_slot(database_id id, backup_slot slot, const backup_info& info) {
         check_available();
         const std::shared_lock databases_lock{databases_mutex_};
-        entry_for(id).database->write_header([&](database_header& header) {
+        databases_.entry_for(id).database->write_header([&](database_header& header) {
             if (header.slot(slot).mark > info.mark) {
                 return;
             }
@@ -759,27 +551,11 @@ class instance {
   private:
     friend transaction;
 
-    struct attached_entry {
-        std::shared_ptr<detail::database<Storage>> database;
-        std::uint64_t attachment = 0;
-    };
-
     // ---- opening ----
 
-    void prepare_directory(const std::filesystem::path& path, errc missing,
-                           std::string_view option) {
-        if (storage_->exists(path)) {
-            return;
-        }
-        if (!options_.create_paths) {
-            throw backup_error(
-                missing, error_context{.file = path.string()},
-                std::string{option} + " does not exist (set create_paths to create it)");
-        }
-        storage_->create_directories(path);
-    }
-
-    void open_log() {
+    /// Recovers the instance from its logs (or starts a first log) and opens the
+    /// log writer: the startup half of the constructor.
+    void recover_and_open_log_writer() {
         detail::soft_recovery<Storage> recovery{*storage_, options_, log_settings_,
                                                 checkpoint_path_};
         auto recovered = recovery.run();
@@ -816,16 +592,7 @@ class instance {
     /// while rolling, and every roll happens under the commit lock, which attach
     /// and detach also hold, so the table cannot change meanwhile.
     std::vector<log_attachment> attachments_for_new_log() const {
-        std::vector<log_attachment> attachments;
-        for (std::size_t slot = 0; slot < databases_.size(); ++slot) {
-            const auto& entry = databases_.at(slot);
-            if (entry.database) {
-                attachments.push_back({static_cast<std::uint8_t>(slot),
-                                       entry.database->header().database_signature,
-                                       entry.database->path().string()});
-            }
-        }
-        return attachments;
+        return databases_.log_attachments();
     }
 
     // ---- checks ----
@@ -868,65 +635,11 @@ class instance {
         }
     }
 
-    static void check_path(const std::filesystem::path& path) {
-        if (path.string().size() > max_database_path_size || path.empty() || !path.has_filename()) {
-            throw backup_error(errc::invalid_path, error_context{.file = path.string()},
-                               "a database path must name a file in at most 512 bytes");
-        }
-    }
-
     void check_write(database_id id, std::string_view key, std::string_view value) const {
         check_available();
-        if (key.size() > detail::max_key_size) {
-            throw backup_error(errc::invalid_parameter,
-                               "a key of " + std::to_string(key.size()) +
-                                   " bytes is longer than the limit of 255 bytes");
-        }
-        if (value.size() > options_.page_size / 4) {
-            throw backup_error(errc::invalid_parameter,
-                               "a value of " + std::to_string(value.size()) +
-                                   " bytes is longer than the limit of a quarter page (" +
-                                   std::to_string(options_.page_size / 4) + " bytes)");
-        }
+        detail::check_record_size(key, value, options_.page_size);
         const std::shared_lock databases_lock{databases_mutex_};
-        (void)entry_for(id);
-    }
-
-    // ---- the attachment table (callers hold databases_mutex_) ----
-
-    [[nodiscard]] const attached_entry& entry_for(database_id id) const {
-        if (id.slot < databases_.size()) {
-            const auto& entry = databases_.at(id.slot);
-            if (entry.database && entry.attachment == id.attachment) {
-                return entry;
-            }
-        }
-        throw backup_error(errc::invalid_database_id,
-                           "the database id names no attached database (detached?)");
-    }
-    [[nodiscard]] attached_entry& entry_for(database_id id) {
-        return const_cast<attached_entry&>(std::as_const(*this).entry_for(id));
-    }
-
-    [[nodiscard]] std::optional<database_id> find_by_path(const std::filesystem::path& path) const {
-        const auto wanted = path.lexically_normal();
-        for (std::size_t slot = 0; slot < databases_.size(); ++slot) {
-            const auto& entry = databases_.at(slot);
-            if (entry.database && entry.database->path().lexically_normal() == wanted) {
-                return database_id{static_cast<std::uint8_t>(slot), entry.attachment};
-            }
-        }
-        return std::nullopt;
-    }
-
-    [[nodiscard]] std::uint8_t free_slot(const std::filesystem::path& path) const {
-        for (std::size_t slot = 0; slot < databases_.size(); ++slot) {
-            if (!databases_.at(slot).database) {
-                return static_cast<std::uint8_t>(slot);
-            }
-        }
-        throw backup_error(errc::too_many_attached_databases, error_context{.file = path.string()},
-                           "at most 6 databases can be attached to one instance");
+        (void)databases_.entry_for(id);
     }
 
     /// Opens and attaches a database file: the attach record is durable before the
@@ -952,10 +665,7 @@ class instance {
             written.state = database_state::dirty;
             written.log_signature = log_signature_;
         });
-        auto& entry = databases_.at(slot);
-        entry.database = std::move(opened);
-        entry.attachment = next_attachment_++;
-        return database_id{slot, entry.attachment};
+        return databases_.install(slot, std::move(opened));
     }
 
     /// Flushes a database, marks it clean and logs its detach. Callers hold the
@@ -985,7 +695,7 @@ class instance {
     std::optional<std::string> read_committed(database_id id, std::string_view key) const {
         check_available();
         const std::shared_lock databases_lock{databases_mutex_};
-        const auto& database = *entry_for(id).database;
+        const auto& database = *databases_.entry_for(id).database;
         const std::shared_lock tree_lock{database.tree_mutex()};
         return database.get(key);
     }
@@ -994,7 +704,7 @@ class instance {
                                                                   std::string_view from) const {
         check_available();
         const std::shared_lock databases_lock{databases_mutex_};
-        const auto& database = *entry_for(id).database;
+        const auto& database = *databases_.entry_for(id).database;
         const std::shared_lock tree_lock{database.tree_mutex()};
         return database.scan_from(from);
     }
@@ -1015,7 +725,8 @@ class instance {
             for (const auto& [where, value] : writes) {
                 if (previous != where.first) {
                     previous = where.first;
-                    tree_locks.emplace_back(entry_for(where.first).database->tree_mutex());
+                    tree_locks.emplace_back(
+                        databases_.entry_for(where.first).database->tree_mutex());
                 }
             }
             detail::change_set changes;
@@ -1024,7 +735,7 @@ class instance {
                     changes.start = log_->end_position();
                 }
                 for (const auto& [where, value] : writes) {
-                    auto& database = *entry_for(where.first).database;
+                    auto& database = *databases_.entry_for(where.first).database;
                     if (value) {
                         database.put(where.second, *value, changes);
                     } else {
@@ -1150,21 +861,7 @@ class instance {
         }
         const auto limit =
             std::min(checkpoint_generation_.load(), held_from_.value_or(max_log_generation));
-        delete_logs_locked(1, limit);
-    }
-
-    std::size_t delete_logs_locked(log_generation first, log_generation end) {
-        std::size_t deleted = 0;
-        for (const auto generation : detail::numbered_log_generations(*storage_, log_settings_)) {
-            if (generation >= first && generation < end) {
-                storage_->remove(log_settings_.numbered_path(generation));
-                ++deleted;
-            }
-        }
-        if (deleted > 0) {
-            storage_->sync_directory(log_settings_.directory);
-        }
-        return deleted;
+        detail::delete_numbered_logs(*storage_, log_settings_, 1, limit);
     }
 
     static constexpr log_position unlimited_position{max_log_generation, ~std::uint32_t{0}};
@@ -1181,8 +878,7 @@ class instance {
     std::mutex commit_mutex_;
     mutable std::mutex checkpoint_mutex_;
     mutable std::shared_mutex databases_mutex_;
-    std::array<attached_entry, max_attached_databases> databases_{};
-    std::uint64_t next_attachment_ = 1;
+    detail::attachment_table<Storage> databases_;  // under databases_mutex_
 
     std::uint64_t checkpoint_sequence_ = 0;  // under checkpoint_mutex_
     log_position checkpoint_position_{};     // under checkpoint_mutex_

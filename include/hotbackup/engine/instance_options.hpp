@@ -1,6 +1,6 @@
 /// \file
 /// The options of an engine instance. They mirror the ESE system parameters that
-/// matter to backup and recovery (ese-reference.md Part A §11): system path, log
+/// matter to backup and recovery (docs/protocol.md §8.11): system path, log
 /// path, base name, log file size, page size, circular logging, recovery on/off,
 /// checkpoint depth, create missing paths.
 #pragma once
@@ -9,8 +9,8 @@
 #include <filesystem>
 #include <string>
 
-#include "hotbackup/engine/file_names.hpp"
 #include "hotbackup/error.hpp"
+#include "hotbackup/format/file_names.hpp"
 
 namespace hotbackup::inline v1 {
 
@@ -71,7 +71,7 @@ struct instance_options {
         }
     }
 
-    /// The size of a log segment and of the log file header (Part A §7).
+    /// The size of a log segment and of the log file header (docs/protocol.md §8.7).
     static constexpr std::uint32_t log_segment_size = 4096;
     /// The smallest `log_file_size` accepted (64 KiB).
     static constexpr std::uint64_t min_log_file_size = std::uint64_t{64} * 1024;
@@ -84,6 +84,24 @@ struct instance_options {
         throw backup_error(errc::invalid_parameter,
                            "instance option " + option + " = " + value + " " + rule);
     }
+};
+
+/// How term() treats a running backup session.
+enum class term_option {
+    complete,     ///< refuse to terminate while a session runs (errc::backup_in_progress)
+    stop_backup,  ///< stop the session (its next call fails with errc::backup_abort_by_server)
+};
+
+/// Counters of an instance since it was opened.
+struct instance_statistics {
+    /// Transactions committed with writes.
+    std::uint64_t commits = 0;
+    std::uint64_t log_bytes_written = 0;  ///< whole 4 KiB segments, padding included
+    /// Database pages written back.
+    std::uint64_t pages_flushed = 0;
+    /// Checkpoint file writes.
+    std::uint64_t checkpoints = 0;
+    std::uint64_t recovered_records = 0;  ///< log records read by recovery at open
 };
 
 }  // namespace hotbackup::inline v1

@@ -15,8 +15,8 @@
 #include <utility>
 #include <vector>
 
-#include "hotbackup/engine/log_format.hpp"
 #include "hotbackup/error.hpp"
+#include "hotbackup/format/log_format.hpp"
 #include "hotbackup/storage/storage.hpp"
 
 namespace hotbackup::inline v1 {

@@ -20,7 +20,7 @@
 #include <string_view>
 #include <utility>
 
-#include "hotbackup/engine/btree_node.hpp"
+#include "hotbackup/engine/detail/btree_node.hpp"
 #include "hotbackup/error.hpp"
 #include "hotbackup/generator.hpp"
 #include "hotbackup/types.hpp"

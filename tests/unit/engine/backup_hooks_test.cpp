@@ -1,5 +1,5 @@
-// The hooks the backup session will use (design.md "backup_source"): listing
-// databases, reading verified pages, locking page ranges against flushes, rolling
+// The hooks the backup session will use (docs/architecture.md §3.2 "The backup_source boundary"):
+// listing databases, reading verified pages, locking page ranges against flushes, rolling
 // and listing the log, deleting logs, and recording a backup in a header slot.
 #include <atomic>
 #include <chrono>

@@ -1,6 +1,6 @@
-// Log and checkpoint names as ESE writes and reads them (ese-reference.md Part A §4,
-// Part B §4.1 and the cases of ESE's own log-name unit test, Part B §6).
-#include <hotbackup/engine/file_names.hpp>
+// Log and checkpoint names as ESE writes and reads them (docs/protocol.md §8.4,
+// §4.1 and the cases of ESE's own log-name unit test, §6).
+#include <hotbackup/format/file_names.hpp>
 
 #include "support/catch.hpp"
 

@@ -9,9 +9,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <hotbackup/engine/checkpoint.hpp>
 #include <hotbackup/engine/instance.hpp>
 #include <hotbackup/engine/log_reader.hpp>
+#include <hotbackup/format/checkpoint.hpp>
 #include <hotbackup/storage/faulty_storage.hpp>
 #include <hotbackup/storage/memory_storage.hpp>
 #include <map>

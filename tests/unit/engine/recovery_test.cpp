@@ -1,7 +1,7 @@
 // Recovery cases found in review: a torn log write whose first segment is lost but
 // whose later segments reached the disk, a checkpoint file whose very first write
 // tore, and a commit that fails halfway through applying its changes.
-#include <hotbackup/engine/btree_node.hpp>
+#include <hotbackup/engine/detail/btree_node.hpp>
 #include <hotbackup/engine/instance.hpp>
 #include <hotbackup/storage/memory_storage.hpp>
 #include <string>

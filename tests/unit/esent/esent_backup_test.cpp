@@ -1,8 +1,8 @@
 // The ESE-compatible backup API (esent.hpp), driven only through the Jet* calls:
 // every code Microsoft documents for JetBeginExternalBackup(Instance) and
 // JetEndExternalBackupInstance(2) (the seeds), the state machine of
-// ese-reference.md B §3.7, the buffer and multi-string rules of Part A §9–§10, the
-// modes of B §1 item 6, and the transaction calls. Each test asserts exact JET_ERR
+// docs/protocol.md §3.7, the buffer and multi-string rules of §8.9–§8.10, the
+// modes of §1 item 6, and the transaction calls. Each test asserts exact JET_ERR
 // numbers.
 //
 // The Jet* registry is process-global: every test terminates each instance it made
@@ -215,7 +215,7 @@ TEST_CASE("esent: JetBeginExternalBackup returns every documented code", "[esent
         CHECK(JetBeginExternalBackupInstance(made.instance, 0) == JET_errBackupInProgress);
         CHECK(JetBeginExternalBackupInstance(made.instance, JET_bitBackupIncremental) ==
               JET_errBackupInProgress);
-        // The failed Begin did not cancel the running session (B §1.1).
+        // The failed Begin did not cancel the running session (docs/protocol.md §1.1).
         CHECK(attach_info(made.instance).size() == 1);
         CHECK(JetEndExternalBackupInstance(made.instance) == JET_errSuccess);
     }
@@ -300,7 +300,7 @@ TEST_CASE("esent: JetBeginExternalBackup returns every documented code", "[esent
         fill(sesid, create_database(sesid, (fixture.root / "a" / "one.edb").string()), 5);
         CHECK(JetBeginExternalBackupInstance(instance, JET_bitBackupIncremental) ==
               JET_errInvalidBackup);
-        // A full backup is allowed; B §3.2 checks circular logging (step 6) before a
+        // A full backup is allowed; docs/protocol.md §3.2 checks circular logging (step 6) before a
         // running session (step 9).
         REQUIRE(JetBeginExternalBackupInstance(instance, 0) == JET_errSuccess);
         CHECK(JetBeginExternalBackupInstance(instance, JET_bitBackupIncremental) ==
@@ -337,7 +337,8 @@ TEST_CASE("esent: JetBeginExternalBackup returns every documented code", "[esent
         const auto made = start_populated(guard, fixture.root / "a", "a");
         CHECK(JetBeginExternalBackupInstance(made.instance, JET_bitBackupIncremental) ==
               JET_errMissingFullBackup);
-        full_backup(made.instance, false);  // a copy backup does not count (B §3.2 step 12)
+        // a copy backup does not count (docs/protocol.md §3.2 step 12)
+        full_backup(made.instance, false);
         CHECK(JetBeginExternalBackupInstance(made.instance, JET_bitBackupIncremental) ==
               JET_errMissingFullBackup);
         full_backup(made.instance, true);
@@ -407,7 +408,7 @@ TEST_CASE("esent: JetEndExternalBackupInstance returns every documented code", "
 
     // The seeds document BackupAbortByServer (after JetStopBackup) and
     // BackupAbortByCaller (ended before the log phase) for End; esent.hpp returns
-    // JET_errSuccess in both cases by design, as ESE's engine does (Part A §2).
+    // JET_errSuccess in both cases by design, as ESE's engine does (docs/protocol.md §8.2).
     SECTION("BackupAbortByServer case: End after JetStopBackupInstance is Success") {
         instance_guard guard;
         const auto made = start_populated(guard, fixture.root / "a", "a");
@@ -438,7 +439,7 @@ TEST_CASE("esent: JetEndExternalBackupInstance returns every documented code", "
         CHECK(JetEndExternalBackupInstance(made.instance) == JET_errClientRequestToStopJetService);
         CHECK(JetEndExternalBackupInstance2(made.instance, JET_bitBackupEndAbort) ==
               JET_errClientRequestToStopJetService);
-        // Only JetTerm can clean the session up now (B §1.11).
+        // Only JetTerm can clean the session up now (docs/protocol.md §1.11).
         CHECK(JetTerm(made.instance) == JET_errSuccess);
     }
 
@@ -517,9 +518,9 @@ TEST_CASE("esent: JetEndExternalBackupInstance returns every documented code", "
     }
 }
 
-// ---- 3. The state machine of B §3.7 ----
+// ---- 3. The state machine of docs/protocol.md §3.7 ----
 
-TEST_CASE("esent: out-of-order backup calls follow B 3.7", "[esent]") {
+TEST_CASE("esent: out-of-order backup calls follow docs/protocol.md §3.7", "[esent]") {
     posix_fixture fixture;
     instance_guard guard;
     const auto made = start_populated(guard, fixture.root / "a", "a");
@@ -710,7 +711,7 @@ TEST_CASE("esent: out-of-order backup calls follow B 3.7", "[esent]") {
         CHECK(JetTruncateLogInstance(instance) == stopped);
         CHECK(JetEndExternalBackupInstance(instance) == stopped);
         CHECK(JetEndExternalBackupInstance2(instance, JET_bitBackupEndAbort) == stopped);
-        // JetStopBackup does not enter the API (B §1.10); JetTerm cleans up.
+        // JetStopBackup does not enter the API (docs/protocol.md §1.10); JetTerm cleans up.
         CHECK(JetStopBackupInstance(instance) == JET_errSuccess);
         CHECK(JetTerm(instance) == JET_errSuccess);
     }
@@ -758,9 +759,9 @@ TEST_CASE("esent: out-of-order backup calls follow B 3.7", "[esent]") {
     }
 }
 
-// ---- 4. JetReadFileInstance's buffer rules (Part A §9), JetOpenFileSectionInstance ----
+// ---- 4. JetReadFileInstance's buffer rules (docs/protocol.md §8.9), JetOpenFileSectionInstance
 
-TEST_CASE("esent: JetReadFileInstance checks its buffer as Part A 9 says", "[esent]") {
+TEST_CASE("esent: JetReadFileInstance checks its buffer as docs/protocol.md §8.9 says", "[esent]") {
     posix_fixture fixture;
     instance_guard guard;
     const auto made = start_populated(guard, fixture.root / "a", "a");
@@ -951,9 +952,10 @@ TEST_CASE("esent: JetOpenFileSectionInstance reads a file from ibRead on", "[ese
     CHECK(JetEndExternalBackupInstance2(instance, JET_bitBackupEndAbort) == JET_errSuccess);
 }
 
-// ---- 5. Multi-strings (Part A §10) ----
+// ---- 5. Multi-strings (docs/protocol.md §8.10) ----
 
-TEST_CASE("esent: attach and log lists are multi-strings as Part A 10 says", "[esent]") {
+TEST_CASE("esent: attach and log lists are multi-strings as docs/protocol.md §8.10 says",
+          "[esent]") {
     posix_fixture fixture;
     instance_guard guard;
     const auto made = start_populated(guard, fixture.root / "a", "a");
@@ -1037,7 +1039,7 @@ TEST_CASE("esent: attach and log lists are multi-strings as Part A 10 says", "[e
     CHECK(JetEndExternalBackupInstance2(instance, JET_bitBackupEndAbort) == JET_errSuccess);
 }
 
-// ---- 6. Modes, handles and parameters (B §1 items 1, 2, 6; Part A §11) ----
+// ---- 6. Modes, handles and parameters (docs/protocol.md §1 items 1, 2, 6; §8.11) ----
 
 TEST_CASE("esent: one- and multi-instance modes, handles and parameters", "[esent]") {
     posix_fixture fixture;
@@ -1062,7 +1064,7 @@ TEST_CASE("esent: one- and multi-instance modes, handles and parameters", "[esen
         instance_guard guard;
         set_parameters(nullptr, fixture.root / "legacy");
         // The legacy way: no handle at all; every handle-taking call then ignores
-        // the one it is given (B §1 item 2), so 0 serves.
+        // the one it is given (docs/protocol.md §1 item 2), so 0 serves.
         const JET_INSTANCE instance = 0;
         guard.add(instance);
         REQUIRE(JetInit(nullptr) == JET_errSuccess);
@@ -1287,7 +1289,7 @@ TEST_CASE(
 }
 
 TEST_CASE("esent: log reads are a multiple of the database page size, not of 4 KiB", "[esent]") {
-    // B §7.9: with 8 KiB database pages, a 12 KiB read of a log (three whole log
+    // docs/protocol.md §7.9: with 8 KiB database pages, a 12 KiB read of a log (three whole log
     // segments) is refused.
     posix_fixture fixture;
     instance_guard guard;

@@ -1,7 +1,8 @@
 // Restore through the ESE-compatible API: JetExternalRestore(2) over files an ESE
-// client copied itself, its codes for bad input (B §5), its status callback, and
+// client copied itself, its codes for bad input (docs/protocol.md §5), its status callback, and
 // JetBackupInstance / JetRestoreInstance (and their one-instance forms) built on
 // the backup calls.
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -238,7 +239,8 @@ TEST_CASE("esent: JetExternalRestore takes the logs' base name from JET_paramBas
     CHECK(count_keys(fixture.root / "restored", call.restored, keys("between", 40)) == 40);
 }
 
-TEST_CASE("esent: JetExternalRestore returns B 5's codes for bad input", "[esent][restore]") {
+TEST_CASE("esent: JetExternalRestore returns docs/protocol.md §5's codes for bad input",
+          "[esent][restore]") {
     posix_fixture fixture;
     const auto backups = make_backups(fixture.root);
     const auto restored = fixture.root / "restored";
@@ -271,18 +273,19 @@ TEST_CASE("esent: JetExternalRestore returns B 5's codes for bad input", "[esent
     SECTION("GivenLogFileHasBadSignature: a log of another instance") {
         posix_fixture other_root;
         const auto other = make_backups(other_root.root);
-        const auto generation = backups.incremental.ulGenHigh;
-        const auto foreign =
-            other_root.root / "incremental" / hotbackup::log_file_name("edb", generation);
-        if (fs::exists(foreign)) {
-            fs::copy_file(foreign,
-                          fs::path{call.backup_logs} / hotbackup::log_file_name("edb", generation),
-                          fs::copy_options::overwrite_existing);
-            CHECK(call.run() == JET_errGivenLogFileHasBadSignature);
-        } else {
-            WARN("the other instance has no log " << generation << "; nothing to swap");
-            CHECK(other.incremental.ulGenHigh < generation);
+        // A generation both instances backed up: the last of the shorter chain.
+        const auto generation =
+            std::min(backups.incremental.ulGenHigh, other.incremental.ulGenHigh);
+        REQUIRE(generation >= std::max(backups.full.ulGenLow, other.full.ulGenLow));
+        const auto name = hotbackup::log_file_name("edb", generation);
+        fs::path foreign = other_root.root / "incremental" / name;
+        if (!fs::exists(foreign)) {
+            foreign = other_root.root / "full" / name;
         }
+        REQUIRE(fs::exists(foreign));
+        fs::copy_file(foreign, fs::path{call.backup_logs} / name,
+                      fs::copy_options::overwrite_existing);
+        CHECK(call.run() == JET_errGivenLogFileHasBadSignature);
     }
     SECTION("RestoreOfNonBackupDatabase: the live database file, not a backup stream") {
         fs::copy_file(call.original, call.restored, fs::copy_options::overwrite_existing);
