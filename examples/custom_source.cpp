@@ -24,6 +24,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -145,6 +146,10 @@ class readings_store {
     }
     [[nodiscard]] hotbackup::log_state log_state() const { return hotbackup::log_state::healthy; }
     [[nodiscard]] bool circular_logging() const { return false; }
+    /// The format of the store's pages and logs, recorded in the manifest: the pages
+    /// carry hotbackup's seal, but the log records are the store's own, so verify()
+    /// checks the set's files by size and XXH3 and leaves the records to rebuild().
+    [[nodiscard]] static std::string_view format_name() { return "sensor-readings/1"; }
     [[nodiscard]] std::uint32_t page_size() const { return page_bytes; }
     [[nodiscard]] hotbackup::signature log_signature() const { return log_signature_; }
 
@@ -260,6 +265,56 @@ static_assert(hotbackup::backup_source<readings_store>);
 
 /// The store's own restore: the pages of the database stream (header pages and
 /// trailer dropped), then every record of the logs replayed in order of generation.
+/// Writes the set into a directory of a memory_storage, reopens it there as a
+/// backup_set and verifies it: by its manifest, as it is of the store's own format.
+/// A flipped byte of a log must then fail verify() naming the file, and restore()
+/// must refuse the set by name. Returns whether all three held.
+bool verify_reopened(const hotbackup::memory_target& target) {
+    hotbackup::memory_storage disk;
+    disk.create_directories("/set/databases");
+    disk.create_directories("/set/logs");
+    const auto files = target.files();
+    for (const auto& [name, bytes] : files) {
+        auto file = disk.open("/set/" + name, hotbackup::open_mode::create);
+        file.write_at(0, bytes);
+        file.sync();
+        file.close();
+    }
+    const hotbackup::backup_set<hotbackup::memory_storage> set{disk, "/set"};
+    const auto verified = hotbackup::verify(set);
+    std::printf(
+        "reopened and verified: format %s, %zu database stream(s) and %zu log(s) by "
+        "size and XXH3\n",
+        set.contents().source_format.c_str(), verified.database_files, verified.log_files);
+
+    const auto& log = set.contents().logs.back();
+    auto bytes = files.at(log.file);
+    bytes.at(bytes.size() / 2) ^= std::byte{1};
+    {
+        auto file = disk.open(set.path_of(log.file), hotbackup::open_mode::read_write);
+        file.write_at(0, bytes);
+        file.close();
+    }
+    bool caught = false;
+    try {
+        (void)hotbackup::verify(set);
+    } catch (const hotbackup::backup_error& error) {
+        caught = error.code() == hotbackup::errc::log_corrupt_during_hard_restore &&
+                 std::string{error.what()}.find(log.file) != std::string::npos;
+        std::printf("a flipped byte in %s: %s\n", log.file.c_str(), error.what());
+    }
+    bool refused = false;
+    try {
+        (void)hotbackup::restore(std::vector{set}, disk, "/restored");
+    } catch (const hotbackup::backup_error& error) {
+        refused = error.code() == hotbackup::errc::invalid_backup &&
+                  !disk.exists("/restored/readings.db");
+        std::printf("restore: %s\n", error.what());
+    }
+    return verified.database_files == 1 && verified.log_files == set.contents().logs.size() &&
+           caught && refused;
+}
+
 std::vector<reading> rebuild(const std::map<std::string, std::vector<std::byte>>& files) {
     std::vector<std::vector<std::byte>> pages;
     const auto& stream = files.at("databases/readings.db");
@@ -346,6 +401,10 @@ int main() {
                  : "MISSING OR DIFFERENT readings",
             slot.generation_low, slot.generation_high);
         if (!same || slot.generation_high != report.manifest.generation_high) {
+            std::puts("custom_source: FAILED");
+            return 1;
+        }
+        if (!verify_reopened(target)) {
             std::puts("custom_source: FAILED");
             return 1;
         }

@@ -48,6 +48,10 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <range/v3/range/conversion.hpp>
+#include <range/v3/view/filter.hpp>
+#include <range/v3/view/join.hpp>
+#include <range/v3/view/transform.hpp>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -325,11 +329,13 @@ hotbackup::instance_options instance_options_of(storage_type& storage,
 /// Attaches every *.edb file directly in `directory`.
 void attach_databases(engine_type& engine, storage_type& storage,
                       const std::filesystem::path& directory) {
-    for (const auto& entry : storage.list(directory)) {
-        if (entry.kind == hotbackup::entry_kind::file &&
-            std::filesystem::path{entry.name}.extension() == ".edb") {
-            (void)engine.attach_database(directory / entry.name);
-        }
+    const auto is_database = [](const hotbackup::directory_entry& entry) {
+        return entry.kind == hotbackup::entry_kind::file &&
+               std::filesystem::path{entry.name}.extension() == ".edb";
+    };
+    const auto entries = storage.list(directory);
+    for (const auto& entry : entries | ranges::views::filter(is_database)) {
+        (void)engine.attach_database(directory / entry.name);
     }
 }
 
@@ -400,22 +406,18 @@ int backup_command(const parsed_arguments& arguments) {
 // ---- restore, verify, info ----------------------------------------------------------
 
 std::vector<set_type> open_sets(storage_type& storage, const std::vector<std::string>& paths) {
-    std::vector<set_type> sets;
-    sets.reserve(paths.size());
-    for (const auto& path : paths) {
-        sets.emplace_back(storage, path);
-    }
-    return sets;
+    return paths | ranges::views::transform([&](const std::string& path) {
+               return set_type{storage, path};
+           }) |
+           ranges::to<std::vector>();
 }
 
 /// "full + incremental + incremental".
 std::string chain_kinds(const std::vector<set_type>& sets) {
-    std::string kinds;
-    for (const auto& set : sets) {
-        kinds += (kinds.empty() ? "" : " + ") +
-                 std::string{hotbackup::set_kind_name(set.contents().kind)};
-    }
-    return kinds;
+    return sets | ranges::views::transform([](const set_type& set) {
+               return std::string{hotbackup::set_kind_name(set.contents().kind)};
+           }) |
+           ranges::views::join(std::string_view{" + "}) | ranges::to<std::string>();
 }
 
 void print_restore_report(const hotbackup::restore_report& report, std::size_t set_count) {
@@ -474,6 +476,7 @@ void print_manifest(const std::string& directory, const hotbackup::manifest& con
     const auto elapsed_us = std::max(contents.ended_us, contents.started_us) - contents.started_us;
     std::cout << "backup set   " << directory << "\n"
               << "kind         " << hotbackup::set_kind_name(contents.kind) << "\n"
+              << "format       " << contents.source_format << "\n"
               << "base name    " << contents.base_name << "\n"
               << "page size    " << contents.page_size << " bytes\n"
               << "log files    " << contents.log_file_size << " bytes each, log set "

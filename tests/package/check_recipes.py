@@ -49,6 +49,26 @@ expected = {
 }
 check(cmake_dependencies == expected["cmake"],
       f"hotbackupConfig.cmake finds {sorted(cmake_dependencies)}")
+# Each declared dependency is one the public headers really include, and each
+# library the headers include is declared: the package files match the headers.
+HEADER_OF = {"range-v3": "range/v3/", "nlohmann_json": "nlohmann/", "xxHash": "xxhash.h"}
+included = set()
+for header in sorted((root / "include").rglob("*.hpp")):
+    for spelled in re.findall(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]', header.read_text(),
+                              re.MULTILINE):
+        included.add((spelled, header.relative_to(root).as_posix()))
+for dependency in sorted(expected["cmake"]):
+    users = sorted({where for spelled, where in included
+                    if spelled.startswith(HEADER_OF[dependency])})
+    check(bool(users), f"{dependency} is included by the public headers "
+          f"({', '.join(users[:3]) or 'none: drop it from the package files'})")
+third_party = {spelled.split("/")[0] for spelled, _ in included
+               if "/" in spelled and not spelled.startswith("hotbackup/")
+               and not spelled.startswith(("sys/", "linux/"))}
+declared_roots = {HEADER_OF[name].split("/")[0] for name in expected["cmake"]}
+check(third_party <= declared_roots,
+      f"every library header the public headers include is a declared dependency "
+      f"({sorted(third_party)} within {sorted(declared_roots)})")
 license_text = (root / "LICENSE").read_text()
 check(license_text.startswith("MIT License"), "LICENSE is the MIT license")
 

@@ -78,7 +78,13 @@ TEST_CASE("the 0.1.0 full + incremental chain verifies and restores every key", 
     chain.emplace_back(storage, fixtures / "full");
     chain.emplace_back(storage, fixtures / "incremental");
 
+    // 0.1.0 manifests have no source_format: they are of the reference format, so
+    // verify() checks their pages and logs, not only sizes and XXH3.
+    CHECK(chain.front().contents().source_format == hotbackup::reference_format_name);
+    CHECK(chain.back().contents().source_format == hotbackup::reference_format_name);
+    CHECK(chain.front().contents().to_json().find("source_format") != std::string::npos);
     const auto verified = hotbackup::verify(chain);
+    CHECK(verified.chain.source_format == hotbackup::reference_format_name);
     CHECK(verified.chain.generation_low == 3);
     CHECK(verified.chain.generation_high == 5);
     CHECK(verified.database_files == 1);

@@ -108,7 +108,7 @@ class instance {
     ~instance() {
         try {
             term(term_option::stop_backup);
-        } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw
+        } catch (...) {  // a destructor must not throw
         }
     }
 

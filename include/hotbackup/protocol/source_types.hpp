@@ -30,11 +30,18 @@
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <string_view>
 
 #include "hotbackup/format/database_header.hpp"
 #include "hotbackup/types.hpp"
 
 namespace hotbackup::inline v1 {
+
+/// The name of the reference engine's data format: its page seal and its log
+/// format (format/). A backup_source whose pages and logs are in another format says
+/// so with a `format_name()` member; the manifest records the name, and only sets of
+/// this format get the page and log checks of verify() and can be restored.
+inline constexpr std::string_view reference_format_name = "hotbackup";
 
 /// One attached database, as attached_databases() reports it.
 struct database_info {

@@ -38,6 +38,8 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <range/v3/range/conversion.hpp>
+#include <range/v3/view/transform.hpp>
 #include <span>
 #include <string>
 #include <utility>
@@ -114,6 +116,8 @@ struct restore_chain {
     signature log_signature{};
     /// The log files' base name (as "edb" in edb00000001.log).
     std::string base_name;
+    /// The format of the sets' pages and logs (manifest::source_format).
+    std::string source_format;
     /// Bytes per database page.
     std::uint32_t page_size = 0;
     /// Bytes per log file.
@@ -152,19 +156,26 @@ template <storage Storage>
     restore_chain chain;
     chain.log_signature = first.log_signature;
     chain.base_name = first.base_name;
+    chain.source_format = first.source_format;
     chain.page_size = first.page_size;
     chain.log_file_size = first.log_file_size;
     chain.generation_low = first.generation_low;
     chain.generation_high = first.generation_high;
-    for (const auto& log : first.logs) {
-        chain.logs.push_back({0, log});
-    }
+    chain.logs = first.logs | ranges::views::transform([](const manifest_log& log) {
+                     return chain_log{0, log};
+                 }) |
+                 ranges::to<std::vector>();
     for (std::size_t index = 1; index < sets.size(); ++index) {
         const auto& next = sets[index].contents();
         if (holds_databases(next.kind)) {
             throw backup_error(errc::invalid_backup, where(index),
                                "only the first set of a chain may hold databases; this one is " +
                                    std::string{set_kind_name(next.kind)});
+        }
+        if (next.source_format != chain.source_format) {
+            throw backup_error(errc::invalid_backup, where(index),
+                               "the set is of format \"" + next.source_format +
+                                   "\", the chain's first set of \"" + chain.source_format + "\"");
         }
         if (next.log_signature != chain.log_signature || next.base_name != chain.base_name ||
             next.page_size != chain.page_size || next.log_file_size != chain.log_file_size) {
@@ -250,8 +261,8 @@ class log_file_check {
 
     /// The next chunk, read from the offset after the previous one.
     void chunk(std::span<const std::byte> bytes) {
-        if (offset_ == 0) {
-            check_header(bytes);
+        if (offset_ == 0 && chain_->source_format == reference_format_name) {
+            check_header(bytes);  // another format's logs: size and XXH3 only
         }
         hash_.update(bytes);
         offset_ += bytes.size();
@@ -378,14 +389,16 @@ class database_stream_check {
     void chunk(std::span<const std::byte> bytes) {
         hash_.update(bytes);
         const auto page_size = chain_->page_size;
-        for (std::size_t at = 0; at + page_size <= bytes.size(); at += page_size) {
+        // Another format's pages: size and XXH3 only.
+        const bool reference = chain_->source_format == reference_format_name;
+        for (std::size_t at = 0; reference && at + page_size <= bytes.size(); at += page_size) {
             page(bytes.subspan(at, page_size));
             ++index_;
         }
     }
 
     void finish() const {
-        if (!header_) {
+        if (!header_ && chain_->source_format == reference_format_name) {
             throw backup_error(errc::database_corrupted, error_context{.file = path_},
                                "the stream ended before its header");
         }

@@ -189,7 +189,7 @@ template <storage Storage>
 void discard_tree(Storage& storage, const std::filesystem::path& path) noexcept {
     try {
         remove_tree(storage, path);
-    } catch (...) {  // NOLINT(bugprone-empty-catch): cleanup after a failure, best effort
+    } catch (...) {  // cleanup after a failure, best effort
     }
 }
 
@@ -302,6 +302,15 @@ class restorer {
 
     restore_report run() {
         chain_ = check_chain(*sets_);
+        if (chain_.source_format != reference_format_name) {
+            throw backup_error(
+                errc::invalid_backup,
+                error_context{
+                    .file = (sets_->front().directory() / std::string{manifest_name}).string()},
+                "the set holds pages and logs of format \"" + chain_.source_format +
+                    "\": only its own engine can rebuild from it (verify() "
+                    "checks its files by the manifest)");
+        }
         check_buffer_size(options_->buffer_size, chain_.page_size);
         plan_databases();
         report_.options.system_path = destination_;

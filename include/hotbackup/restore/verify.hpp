@@ -3,7 +3,9 @@
 /// restore would (backup_set.hpp): the chain (log signature, contiguous
 /// generations, the order of the sets), each file's size and XXH3 against its
 /// manifest, each log's header, each database stream's header, pages and trailer.
-/// Nothing is written.
+/// Nothing is written. A set of another engine's format (manifest::source_format is
+/// not reference_format_name) gets the chain and manifest checks only: each file's
+/// size and XXH3; its pages and logs are its engine's to check.
 ///
 /// Errors: backup_error with the errc backup_set.hpp lists for each check, naming
 /// the set file; backup_abort_by_caller after a stop request; storage errors.
@@ -14,6 +16,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <range/v3/numeric/accumulate.hpp>
+#include <range/v3/view/transform.hpp>
 #include <stop_token>
 #include <vector>
 
@@ -62,15 +66,15 @@ verify_report verify(const std::vector<backup_set<Storage>>& sets,
     detail::check_buffer_size(options.buffer_size, chain.page_size);
     detail::copy_pacer pacer{options.progress, 0, options.stop, "the verification"};
     const auto& full = sets.front();
-    for (const auto& database : full.contents().databases) {
-        pacer.add_total(database.stream_size);
-    }
-    for (const auto& entry : chain.logs) {
-        pacer.add_total(entry.log.size);
-    }
-    for (const auto& entry : chain.duplicates) {
-        pacer.add_total(entry.log.size);
-    }
+    const auto log_bytes = [](const std::vector<chain_log>& logs) {
+        return ranges::accumulate(logs | ranges::views::transform(&chain_log::log) |
+                                      ranges::views::transform(&manifest_log::size),
+                                  std::uint64_t{0});
+    };
+    pacer.add_total(ranges::accumulate(
+        full.contents().databases | ranges::views::transform(&manifest_database::stream_size),
+        std::uint64_t{0}));
+    pacer.add_total(log_bytes(chain.logs) + log_bytes(chain.duplicates));
     std::vector<std::byte> buffer(options.buffer_size);
     for (const auto& database : full.contents().databases) {
         const auto path = full.path_of(database.file);

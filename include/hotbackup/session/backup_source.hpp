@@ -22,6 +22,8 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "hotbackup/format/database_header.hpp"
@@ -96,5 +98,20 @@ concept backup_source = requires(Source& source, const Source& view, database_id
     { source.delete_logs(generation, generation) } -> std::convertible_to<std::size_t>;
     source.write_backup_slot(database, backup_slot::full, info);
 };
+
+/// The name of the format `source`'s pages and logs are in: what its
+/// `format_name()` member returns, or reference_format_name for a source without
+/// one (the reference engine, and any source that writes the reference formats).
+/// The manifest records it (manifest::source_format).
+template <class Source>
+[[nodiscard]] std::string source_format_of(const Source& source) {
+    if constexpr (requires {
+                      { source.format_name() } -> std::convertible_to<std::string_view>;
+                  }) {
+        return std::string{std::string_view{source.format_name()}};
+    } else {
+        return std::string{reference_format_name};
+    }
+}
 
 }  // namespace hotbackup::inline v1

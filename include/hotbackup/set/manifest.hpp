@@ -58,6 +58,7 @@
 #include "hotbackup/error.hpp"
 #include "hotbackup/format/database_header.hpp"
 #include "hotbackup/format/file_names.hpp"
+#include "hotbackup/protocol/source_types.hpp"
 #include "hotbackup/set/tar_writer.hpp"
 #include "hotbackup/types.hpp"
 #include "hotbackup/version.hpp"
@@ -143,6 +144,10 @@ struct manifest {
     std::uint64_t ended_us = 0;
     /// The version of the library that wrote the set.
     std::string library_version{version_string};
+    /// The format of the source's pages and logs (source_format_of()): verify()
+    /// checks pages and logs of reference_format_name sets only, and only those can
+    /// be restored. Sets written before this member existed are of that format.
+    std::string source_format{reference_format_name};
 
     /// Compares member by member.
     friend bool operator==(const manifest&, const manifest&) = default;
@@ -257,6 +262,7 @@ struct manifest {
         document["format"] = format_name;
         document["format_version"] = format_version;
         document["library_version"] = library_version;
+        document["source_format"] = source_format;
         document["kind"] = set_kind_name(kind);
         document["base_name"] = base_name;
         document["page_size"] = page_size;
@@ -290,6 +296,8 @@ struct manifest {
 
     void read_members(const nlohmann::json& document, const std::string& where) {
         library_version = document.at("library_version").get<std::string>();
+        source_format =
+            document.value("source_format", std::string{reference_format_name});  // 0.1.0: absent
         const auto kind_text = document.at("kind").get<std::string>();
         bool known = false;
         for (const auto candidate :
@@ -329,6 +337,22 @@ struct manifest {
 
     /// The rules the members must keep with each other.
     void check(const std::string& where) const {
+        if (source_format.empty()) {
+            reject(where, "member \"source_format\" is empty");
+        }
+        if (source_format != reference_format_name) {
+            // Another engine's format: its own page and log sizes.
+            if (page_size == 0) {
+                reject(where, "page_size is 0");
+            }
+        } else {
+            check_reference_sizes(where);
+        }
+        check_contents(where);
+    }
+
+    /// The reference engine's rules for base name, page and log file sizes.
+    void check_reference_sizes(const std::string& where) const {
         try {
             instance_options options;
             options.base_name = base_name;
@@ -339,6 +363,10 @@ struct manifest {
         } catch (const backup_error& error) {
             reject(where, error.what());
         }
+    }
+
+    /// The rules the kind, the generation range and the file lists keep.
+    void check_contents(const std::string& where) const {
         if (!holds_databases(kind) && !databases.empty()) {
             reject(where, "a set of kind " + std::string{set_kind_name(kind)} + " lists databases");
         }
@@ -358,7 +386,9 @@ struct manifest {
                 reject(where, "log " + log.file + " has generation " +
                                   std::to_string(log.generation) + " out of order");
             }
-            if (log.size != log_file_size) {
+            // The reference engine's logs are all of one size; another engine's
+            // (source_format) may not be.
+            if (source_format == reference_format_name && log.size != log_file_size) {
                 reject(where, "log " + log.file + " has " + std::to_string(log.size) +
                                   " bytes, the log file size is " + std::to_string(log_file_size));
             }

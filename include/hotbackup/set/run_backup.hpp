@@ -234,6 +234,7 @@ backup_report run_backup(Source& source, Target& target, const backup_options& o
     contents.kind = set_kind_of(options.kind, options.truncate);
     contents.started_us = detail::now_us();
     contents.page_size = source.page_size();
+    contents.source_format = source_format_of(source);
     contents.log_signature = source.log_signature();
     if (options.kind == backup_kind::incremental) {
         return detail::finish_backup(begin_backup(source, incremental_backup), target, options,

@@ -708,7 +708,7 @@ class session_state {
             if (const auto pin = control_->pin_source()) {
                 source_->hold_logs_from(std::nullopt);
             }
-        } catch (...) {  // NOLINT(bugprone-empty-catch): the hold only keeps logs longer
+        } catch (...) {  // the hold only keeps logs longer
         }
         finish();
     }
@@ -720,7 +720,7 @@ class session_state {
         }
         try {
             source_->hold_logs_from(std::nullopt);
-        } catch (...) {  // NOLINT(bugprone-empty-catch): the hold only keeps logs longer
+        } catch (...) {  // the hold only keeps logs longer
         }
         finish();
     }
