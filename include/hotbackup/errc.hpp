@@ -212,6 +212,7 @@ struct errc_text {
 
 // A switch rather than a table so that -Wswitch (part of -Wall) rejects an
 // enumerator added without a name and a message.
+// NOLINTNEXTLINE(readability-function-size): one case per errc, by design (see above)
 constexpr errc_text describe(errc code) noexcept {
     switch (code) {
         case errc::rfs_failure:

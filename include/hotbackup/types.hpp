@@ -18,6 +18,28 @@ using log_generation = std::uint32_t;
 /// sequence has ended (errc::log_sequence_end).
 inline constexpr log_generation max_log_generation = 0x7FFF'F800;
 
+/// An inclusive range of log generations, `first` to `last`. Empty when `first` is
+/// 0 (no generation is 0) or after `last`.
+struct generation_range {
+    /// The first generation of the range.
+    log_generation first = 0;
+    /// The last generation of the range (inclusive).
+    log_generation last = 0;
+
+    /// Whether the range holds no generation.
+    [[nodiscard]] constexpr bool empty() const noexcept { return first == 0 || last < first; }
+    /// How many generations the range holds.
+    [[nodiscard]] constexpr std::uint64_t size() const noexcept {
+        return empty() ? 0 : std::uint64_t{last} - first + 1;
+    }
+    /// Whether `generation` is in the range.
+    [[nodiscard]] constexpr bool contains(log_generation generation) const noexcept {
+        return !empty() && first <= generation && generation <= last;
+    }
+    /// Compares member by member.
+    friend constexpr bool operator==(const generation_range&, const generation_range&) = default;
+};
+
 /// Names an attached database. Stays valid until that database is detached; a use
 /// afterwards throws backup_error(errc::invalid_database_id).
 struct database_id {

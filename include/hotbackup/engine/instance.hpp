@@ -720,44 +720,25 @@ class instance {
             check_available();  // again: term() or a failed commit may have come first
             const std::shared_lock databases_lock{databases_mutex_};
             // Every database must still be attached before anything is applied.
-            std::vector<std::unique_lock<std::shared_mutex>> tree_locks;
-            std::optional<database_id> previous;
-            for (const auto& [where, value] : writes) {
-                if (previous != where.first) {
-                    previous = where.first;
-                    tree_locks.emplace_back(
-                        databases_.entry_for(where.first).database->tree_mutex());
-                }
-            }
+            const auto tree_locks = databases_.lock_trees_for(writes);
             detail::change_set changes;
             try {
                 if (log_) {
                     changes.start = log_->end_position();
                 }
-                for (const auto& [where, value] : writes) {
-                    auto& database = *databases_.entry_for(where.first).database;
-                    if (value) {
-                        database.put(where.second, *value, changes);
-                    } else {
-                        database.erase(where.second, changes);
-                    }
-                }
+                databases_.apply(writes, changes);
                 if (log_) {
                     changes.records.emplace_back(
                         log_records::commit{signature::now_microseconds()});
                     end = log_->append(changes.records);
                 }
-                for (const auto& [slot, page] : changes.touched) {
-                    databases_.at(slot).database->set_commit_end(page, end);
-                }
+                databases_.set_commit_end(changes, end);
             } catch (...) {
                 // The cache may hold part of this commit and the log none of it: only
                 // recovery from the log can restore a consistent state. The pages it
                 // touched must never be flushed, nor any page at all from now on.
                 apply_failed_.store(true);
-                for (const auto& [slot, page] : changes.touched) {
-                    databases_.at(slot).database->set_commit_end(page, unlimited_position);
-                }
+                databases_.set_commit_end(changes, unlimited_position);
                 throw;
             }
             ++commits_;
@@ -814,11 +795,7 @@ class instance {
         const bool wait = mode == flush_mode::wait_for_backup;
         if (!log_) {
             const std::shared_lock databases_lock{databases_mutex_};
-            for (auto& entry : databases_) {
-                if (entry.database) {
-                    pages_flushed_ += entry.database->flush(unlimited_position, wait);
-                }
-            }
+            pages_flushed_ += databases_.flush(unlimited_position, wait).pages;
             return;
         }
         // Read before the flush: a page dirtied from now on has its first-dirty
@@ -828,13 +805,10 @@ class instance {
         const auto durable = log_->durable_position();
         {
             const std::shared_lock databases_lock{databases_mutex_};
-            for (auto& entry : databases_) {
-                if (entry.database) {
-                    pages_flushed_ += entry.database->flush(durable, wait);
-                    if (const auto oldest = entry.database->oldest_dirty()) {
-                        position = std::min(position, *oldest);
-                    }
-                }
+            const auto flushed = databases_.flush(durable, wait);
+            pages_flushed_ += flushed.pages;
+            if (flushed.oldest_dirty) {
+                position = std::min(position, *flushed.oldest_dirty);
             }
         }
         if (position > checkpoint_position_) {

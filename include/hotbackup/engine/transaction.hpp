@@ -120,12 +120,9 @@ class basic_transaction {
                     from.reset();
                     break;
                 }
-                for (; own != own_end && own->first.second < entry.key; ++own) {
-                    if (own->second) {
-                        item.key = own->first.second;
-                        item.value = *own->second;
-                        co_yield std::move(item);
-                    }
+                while (auto pending = next_own_put_before(own, own_end, entry.key)) {
+                    item = std::move(*pending);
+                    co_yield std::move(item);
                 }
                 const bool overridden = own != own_end && own->first.second == entry.key;
                 if (overridden && !own->second) {
@@ -186,6 +183,23 @@ class basic_transaction {
     using write_map = std::map<std::pair<database_id, std::string>, std::optional<std::string>>;
 
   private:
+    /// The next put of this transaction's own before `key`, skipping its erases;
+    /// advances `own` past it. None once `own` reaches `key` or `end`.
+    template <class Iterator>
+    static std::optional<key_value> next_own_put_before(Iterator& own, Iterator end,
+                                                        const std::string& key) {
+        for (; own != end && own->first.second < key; ++own) {
+            if (own->second) {
+                key_value item;
+                item.key = own->first.second;
+                item.value = *own->second;
+                ++own;
+                return item;
+            }
+        }
+        return std::nullopt;
+    }
+
     friend Instance;
     explicit basic_transaction(Instance& owner) : owner_(&owner) {}
 

@@ -132,6 +132,40 @@ struct restore_chain {
     std::vector<chain_log> duplicates;
 };
 
+namespace detail {
+
+/// Adds the logs of `set`, the chain's set number `index` (not the first), to
+/// `chain`: those past the chain's end to its logs, the others to its duplicates,
+/// after checking that each equals the chain's copy of its generation. Throws
+/// backup_error: given_log_file_is_not_contiguous naming the file that differs.
+template <storage Storage>
+void add_logs_of_later_set(restore_chain& chain, const backup_set<Storage>& set,
+                           std::size_t index) {
+    for (const auto& log : set.contents().logs) {
+        if (log.generation < chain.generation_low) {
+            // Older than the chain needs (a set taken without truncation lists
+            // every log on disk): not replayed, still checked.
+            chain.duplicates.push_back({index, log});
+            continue;
+        }
+        if (log.generation <= chain.generation_high) {
+            const auto& held = chain.logs.at(log.generation - chain.generation_low).log;
+            if (held.xxh3 != log.xxh3) {
+                throw backup_error(errc::given_log_file_is_not_contiguous,
+                                   error_context{.file = set.path_of(log.file).string(),
+                                                 .generation = log.generation},
+                                   "the log differs from the same generation in an earlier "
+                                   "set of the chain");
+            }
+            chain.duplicates.push_back({index, log});
+            continue;
+        }
+        chain.logs.push_back({index, log});
+    }
+}
+
+}  // namespace detail
+
 /// Checks that `sets` form a restore chain (see the header comment) and returns
 /// it. Throws backup_error: invalid_parameter (no set), invalid_backup (the first
 /// set holds no databases, or a later one does), given_log_file_has_bad_signature
@@ -197,27 +231,7 @@ template <storage Storage>
                     ", before the set ahead of it in the chain (" +
                     std::to_string(chain.generation_high) + "): the sets are out of order");
         }
-        for (const auto& log : next.logs) {
-            if (log.generation < chain.generation_low) {
-                // Older than the chain needs (a set taken without truncation lists
-                // every log on disk): not replayed, still checked.
-                chain.duplicates.push_back({index, log});
-                continue;
-            }
-            if (log.generation <= chain.generation_high) {
-                const auto& held = chain.logs.at(log.generation - chain.generation_low).log;
-                if (held.xxh3 != log.xxh3) {
-                    throw backup_error(errc::given_log_file_is_not_contiguous,
-                                       error_context{.file = sets[index].path_of(log.file).string(),
-                                                     .generation = log.generation},
-                                       "the log differs from the same generation in an earlier "
-                                       "set of the chain");
-                }
-                chain.duplicates.push_back({index, log});
-                continue;
-            }
-            chain.logs.push_back({index, log});
-        }
+        detail::add_logs_of_later_set(chain, sets[index], index);
         chain.generation_high = next.generation_high;
     }
     return chain;

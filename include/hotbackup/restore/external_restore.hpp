@@ -246,33 +246,40 @@ class external_restorer {
                 throw backup_error(errc::given_log_file_is_not_contiguous, context,
                                    "the log does not follow the generation before it");
             }
-            // A backed-up log is closed: damage anywhere in it, also where a torn tail
-            // of the log being written at a crash would be, is corruption.
-            try {
-                const auto scan = scan_log_file(file, /*accept_torn_tail=*/false,
-                                                [](log_position, log_record&&) {});
-                // Scanning stops at the first unwritten segment; every one after it
-                // must be unwritten too.
-                for (auto segment = scan.end_segment; segment < header.segment_count; ++segment) {
-                    if (!detail::all_zero(detail::read_block(file, segment))) {
-                        detail::throw_log_corrupt(path.string(), generation,
-                                                  std::uint64_t{segment} * log_layout::block_size,
-                                                  "a segment after the end of the log was written");
-                    }
-                }
-            } catch (const backup_error& error) {
-                if (error.value() != errc::log_file_corrupt) {
-                    throw;
-                }
-                throw backup_error(errc::log_corrupt_during_hard_restore, error.context(),
-                                   error.what());
-            }
+            check_closed_log_intact(file, path, generation, header.segment_count);
             previous_created = header.created;
             backup_headers_.emplace(generation, header);
             total_ += file.size();
             report(0, path.string());
         }
         high_created_ = previous_created.value_or(0);
+    }
+
+    /// A backed-up log is closed: damage anywhere in it, also where a torn tail of
+    /// the log being written at a crash would be, is corruption. Throws
+    /// backup_error: log_corrupt_during_hard_restore naming the file and offset.
+    template <class File>
+    void check_closed_log_intact(File& file, const std::filesystem::path& path,
+                                 log_generation generation, std::uint32_t segment_count) {
+        try {
+            const auto scan =
+                scan_log_file(file, /*accept_torn_tail=*/false, [](log_position, log_record&&) {});
+            // Scanning stops at the first unwritten segment; every one after it must
+            // be unwritten too.
+            for (auto segment = scan.end_segment; segment < segment_count; ++segment) {
+                if (!detail::all_zero(detail::read_block(file, segment))) {
+                    detail::throw_log_corrupt(path.string(), generation,
+                                              std::uint64_t{segment} * log_layout::block_size,
+                                              "a segment after the end of the log was written");
+                }
+            }
+        } catch (const backup_error& error) {
+            if (error.value() != errc::log_file_corrupt) {
+                throw;
+            }
+            throw backup_error(errc::log_corrupt_during_hard_restore, error.context(),
+                               error.what());
+        }
     }
 
     /// The logs of log_path after generation_high, which continue the backup.

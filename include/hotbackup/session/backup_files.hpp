@@ -24,6 +24,16 @@ enum class backup_kind {
     incremental,  ///< only the logs on disk (JET_bitBackupIncremental)
 };
 
+/// The one four-way backup type: the header slot a finished backup of `kind`
+/// records, with or without truncation (docs/protocol.md §3.6), which is also the
+/// kind of set it makes (set_kind is backup_slot).
+[[nodiscard]] constexpr backup_slot backup_slot_of(backup_kind kind, bool truncated) noexcept {
+    if (kind == backup_kind::full) {
+        return truncated ? backup_slot::full : backup_slot::copy;
+    }
+    return truncated ? backup_slot::incremental : backup_slot::differential;
+}
+
 /// Chooses a full backup in begin_backup().
 struct full_backup_t {
     explicit full_backup_t() = default;

@@ -65,8 +65,9 @@
 
 namespace hotbackup::inline v1 {
 
-/// What a backup set holds; see the header comment.
-enum class set_kind { full, copy, incremental, differential };
+/// What a backup set holds; see the header comment. It is the header slot its
+/// backup records (backup_slot_of()): full, copy, incremental or differential.
+using set_kind = backup_slot;
 
 /// "full", "copy", "incremental" or "differential".
 [[nodiscard]] constexpr std::string_view set_kind_name(set_kind kind) noexcept {

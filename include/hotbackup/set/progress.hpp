@@ -130,6 +130,12 @@ void run_tasks(std::size_t count, unsigned threads, copy_pacer& pacer, Task&& ta
     std::atomic<std::size_t> next{0};
     std::mutex error_mutex;
     std::exception_ptr first_error;
+    const auto keep_if_first = [&](std::exception_ptr error) {
+        const std::scoped_lock lock{error_mutex};
+        if (!first_error) {
+            first_error = std::move(error);
+        }
+    };
     const auto work = [&] {
         for (auto index = next.fetch_add(1); index < count; index = next.fetch_add(1)) {
             try {
@@ -138,12 +144,7 @@ void run_tasks(std::size_t count, unsigned threads, copy_pacer& pacer, Task&& ta
             } catch (const sibling_failed&) {
                 return;
             } catch (...) {
-                {
-                    const std::scoped_lock lock{error_mutex};
-                    if (!first_error) {
-                        first_error = std::current_exception();
-                    }
-                }
+                keep_if_first(std::current_exception());
                 pacer.fail();  // after the error is kept: the siblings' stop is not it
                 return;
             }

@@ -93,14 +93,6 @@ struct backup_report {
     }
 };
 
-/// The kind a set of `kind` gets with or without truncation.
-[[nodiscard]] constexpr set_kind set_kind_of(backup_kind kind, bool truncated) noexcept {
-    if (kind == backup_kind::full) {
-        return truncated ? set_kind::full : set_kind::copy;
-    }
-    return truncated ? set_kind::incremental : set_kind::differential;
-}
-
 namespace detail {
 
 [[nodiscard]] inline std::uint64_t now_us() {
@@ -231,7 +223,7 @@ backup_report run_backup(Source& source, Target& target, const backup_options& o
     detail::copy_pacer pacer{options.progress, options.rate_limit, options.stop, "the backup"};
     pacer.check();
     manifest contents;
-    contents.kind = set_kind_of(options.kind, options.truncate);
+    contents.kind = backup_slot_of(options.kind, options.truncate);
     contents.started_us = detail::now_us();
     contents.page_size = source.page_size();
     contents.source_format = source_format_of(source);

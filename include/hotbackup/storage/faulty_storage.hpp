@@ -298,19 +298,7 @@ class faulty_storage {
     /// bytes may reach the device. Returns nothing when no rule picks it.
     std::optional<std::size_t> check(storage_operation operation, bool can_tear = false) {
         operation.index = next_index_.fetch_add(1);
-        std::optional<rule> fired;
-        {
-            const std::scoped_lock lock{rules_mutex_};
-            for (auto it = rules_.begin(); it != rules_.end(); ++it) {
-                if (it->picks(operation)) {
-                    fired = *it;
-                    if (it->once) {
-                        rules_.erase(it);
-                    }
-                    break;
-                }
-            }
-        }
+        const auto fired = take_rule_for(operation);
         if (!fired) {
             return std::nullopt;
         }
@@ -323,6 +311,21 @@ class faulty_storage {
                                std::string{name_of(operation.kind)} +
                                    " (injected fault at operation " +
                                    std::to_string(operation.index) + ")");
+    }
+
+    /// The first rule that picks `operation`, removed if it fires once.
+    std::optional<rule> take_rule_for(const storage_operation& operation) {
+        const std::scoped_lock lock{rules_mutex_};
+        const auto found = std::ranges::find_if(
+            rules_, [&](const rule& candidate) { return candidate.picks(operation); });
+        if (found == rules_.end()) {
+            return std::nullopt;
+        }
+        auto fired = *found;
+        if (fired.once) {
+            rules_.erase(found);
+        }
+        return fired;
     }
 
     static const char* name_of(operation_kind kind) noexcept {

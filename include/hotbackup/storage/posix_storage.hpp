@@ -323,10 +323,11 @@ class posix_storage {
             errno = 0;
             while (const dirent* entry = ::readdir(stream)) {
                 const std::string name = entry->d_name;
-                if (name != "." && name != "..") {
-                    if (const auto kind = kind_of(::dirfd(stream), *entry, directory)) {
-                        entries.push_back({name, *kind});
-                    }
+                const auto kind = name == "." || name == ".."
+                                      ? std::nullopt
+                                      : kind_of(::dirfd(stream), *entry, directory);
+                if (kind) {
+                    entries.push_back({name, *kind});
                 }
                 errno = 0;
             }

@@ -46,7 +46,7 @@ taken_set take(memory_storage& disk, engine_type& engine,
     options.read.buffer_size = 64 * 1024;
     const auto report = hotbackup::run_backup(engine, target, options);
     taken.acknowledged_after = writers.snapshot();
-    CHECK(report.manifest.kind == hotbackup::set_kind_of(kind, truncate));
+    CHECK(report.manifest.kind == hotbackup::backup_slot_of(kind, truncate));
     CHECK(report.bytes > 0);
     return taken;
 }

@@ -12,7 +12,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <utility>
 #include <vector>
 
@@ -85,6 +87,70 @@ class attachment_table {
         target.database = std::move(opened);
         target.attachment = next_attachment_++;
         return database_id{slot, target.attachment};
+    }
+
+    /// Locks, exclusively, the tree of every database that `writes` (a map ordered
+    /// by (database_id, key)) touches, each once. Throws backup_error:
+    /// invalid_database_id (a database was detached): nothing is locked then.
+    template <class WriteMap>
+    [[nodiscard]] std::vector<std::unique_lock<std::shared_mutex>> lock_trees_for(
+        const WriteMap& writes) const {
+        std::vector<std::unique_lock<std::shared_mutex>> locks;
+        std::optional<database_id> previous;
+        for (const auto& [where, value] : writes) {
+            if (previous != where.first) {
+                previous = where.first;
+                locks.emplace_back(entry_for(where.first).database->tree_mutex());
+            }
+        }
+        return locks;
+    }
+
+    /// Applies `writes` (a value to put, or none to erase) to the cached trees,
+    /// recording the log records and touched pages in `changes`. The caller holds
+    /// the trees' locks (lock_trees_for()). Throws what the trees throw.
+    template <class WriteMap>
+    void apply(const WriteMap& writes, change_set& changes) {
+        for (const auto& [where, value] : writes) {
+            auto& target = *entry_for(where.first).database;
+            if (value) {
+                target.put(where.second, *value, changes);
+            } else {
+                target.erase(where.second, changes);
+            }
+        }
+    }
+
+    /// Marks each page `changes` touched as changed by a commit ending at `end`
+    /// (unlimited: never to be flushed).
+    void set_commit_end(const change_set& changes, log_position end) {
+        for (const auto& [slot, page] : changes.touched) {
+            entries_.at(slot).database->set_commit_end(page, end);
+        }
+    }
+
+    /// What flush() wrote, and the oldest change it left dirty.
+    struct flush_result {
+        std::uint64_t pages = 0;
+        std::optional<log_position> oldest_dirty;
+    };
+
+    /// Writes back every attached database's dirty pages whose changes the log
+    /// holds up to `durable`; `wait`: also those a backup has locked, once it lets
+    /// go. Throws backup_error from the storage.
+    flush_result flush(log_position durable, bool wait) {
+        flush_result result;
+        for (auto& found : entries_) {
+            if (!found.database) {
+                continue;
+            }
+            result.pages += found.database->flush(durable, wait);
+            const auto oldest = found.database->oldest_dirty();
+            if (oldest && (!result.oldest_dirty || *oldest < *result.oldest_dirty)) {
+                result.oldest_dirty = oldest;
+            }
+        }
+        return result;
     }
 
     /// The attached databases as a new log file's header records them.

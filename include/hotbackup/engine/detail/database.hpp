@@ -467,24 +467,31 @@ class database {
             const auto read = file_.read_at(page_offset(first, page_size_), bytes);
             std::ranges::fill(bytes.subspan(read), std::byte{0});
             for (page_number index = 0; index < count; ++index) {
-                const auto page_bytes = bytes.subspan(std::size_t{index} * page_size_, page_size_);
-                auto cached = std::make_unique<cached_page>();
-                const auto check = check_page(page_bytes, first + index);
-                if (check == page_check::valid) {
-                    cached->node = btree_node::decode(page_bytes);
-                    cached->damaged = !cached->node;
-                    if (cached->node) {
-                        dbtime_ = std::max(dbtime_, cached->node->dbtime);
-                    }
-                } else {
-                    cached->damaged = check != page_check::unused;
-                }
-                pages_.push_back(std::move(cached));
+                pages_.push_back(cache_page(
+                    bytes.subspan(std::size_t{index} * page_size_, page_size_), first + index));
             }
         }
         if (pages_.size() < 2) {
             pages_.push_back(std::make_unique<cached_page>());
         }
+    }
+
+    /// Page `page` as read from the file, decoded (or marked damaged); a valid
+    /// node's database time raises dbtime_.
+    std::unique_ptr<cached_page> cache_page(std::span<const std::byte> page_bytes,
+                                            page_number page) {
+        auto cached = std::make_unique<cached_page>();
+        const auto check = check_page(page_bytes, page);
+        if (check != page_check::valid) {
+            cached->damaged = check != page_check::unused;
+            return cached;
+        }
+        cached->node = btree_node::decode(page_bytes);
+        cached->damaged = !cached->node;
+        if (cached->node) {
+            dbtime_ = std::max(dbtime_, cached->node->dbtime);
+        }
+        return cached;
     }
 
     [[nodiscard]] const btree_node& node_at(page_number page) const {

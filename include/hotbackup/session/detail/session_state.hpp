@@ -45,6 +45,7 @@
 #include "hotbackup/protocol/source_types.hpp"
 #include "hotbackup/session/backup_files.hpp"
 #include "hotbackup/session/backup_source.hpp"
+#include "hotbackup/session/log_range.hpp"
 
 namespace hotbackup::inline v1::detail {
 
@@ -451,10 +452,7 @@ class session_state {
         result.log_bytes = log_bytes_.load();
         result.logs_truncated = truncated_ || options.truncate_done;
         result.logs_deleted = logs_deleted_;
-        const auto slot =
-            kind_ == backup_kind::full
-                ? (result.logs_truncated ? backup_slot::full : backup_slot::copy)
-                : (result.logs_truncated ? backup_slot::incremental : backup_slot::differential);
+        const auto slot = backup_slot_of(kind_, result.logs_truncated);
         const auto& mark = kind_ == backup_kind::full ? full_mark_ : logs_mark_;
         const backup_info info{mark.mark, mark.mark_time, copy_low_, copy_end_ - 1};
         std::vector<database_entry> entries;
@@ -542,64 +540,58 @@ class session_state {
         full_mark_ = {source_->log_tip(), now_microseconds(), copy_low_, 0};
     }
 
+    /// docs/protocol.md §3.4 step 6: the databases this full backup did not copy keep
+    /// the logs since their last full backup. Returns, for each, that backup's last
+    /// generation (0: it never had one).
+    [[nodiscard]] std::vector<log_generation> uncopied_databases_last_full() {
+        std::vector<database_id> copied_databases;
+        {
+            const std::scoped_lock lock{mutex_};
+            for (const auto& entry : databases_) {
+                if (entry.copied) {
+                    copied_databases.push_back(entry.file.database);
+                }
+            }
+        }
+        std::vector<log_generation> lasts;
+        for (const auto& info : source_->attached_databases()) {
+            if (std::ranges::find(copied_databases, info.id) == copied_databases.end()) {
+                lasts.push_back(
+                    source_->database_header_of(info.id).slot(backup_slot::full).generation_high);
+            }
+        }
+        return lasts;
+    }
+
     void prepare_logs_pinned() {
         logs_mark_ = {source_->log_tip(), now_microseconds(), 0, 0};
-        copy_end_ = source_->roll_log();
-        const auto on_disk = source_->log_generations();
-        if (on_disk.empty()) {
-            throw backup_error(errc::file_not_found, "no closed log file is on disk");
-        }
-        delete_low_ = on_disk.front();
+        log_range_inputs inputs;
+        inputs.kind = kind_;
+        inputs.checkpoint_at_begin = copy_low_;
+        inputs.rolled = source_->roll_log();
+        inputs.on_disk = source_->log_generations();
         if (kind_ == backup_kind::incremental) {
-            copy_low_ = delete_low_;
             // docs/protocol.md §3.4 step 4: the logs since the last backup must all be here.
             for (const auto& entry : databases_) {
                 const auto header = source_->database_header_of(entry.file.database);
-                const auto needed =
+                inputs.needed_since_last_backup.push_back(
                     std::max(header.slot(backup_slot::full).generation_high,
                              header.slot(backup_slot::incremental).generation_high) +
-                    1;
-                if (delete_low_ > needed) {
-                    throw backup_error(
-                        errc::missing_file_to_backup,
-                        error_context{.file = source_->log_file_path(needed).string(),
-                                      .generation = needed},
-                        "the log after the last backup of " + entry.file.path.string() +
-                            " is gone, so an incremental backup would leave a gap");
-                }
+                    1);
             }
         }
-        for (auto generation = copy_low_; generation < copy_end_; ++generation) {
-            if (!std::ranges::binary_search(on_disk, generation)) {
-                throw backup_error(
-                    errc::missing_file_to_backup,
-                    error_context{.file = source_->log_file_path(generation).string(),
-                                  .generation = generation},
-                    "a log the backup must hold is not on disk");
-            }
+        if (!inputs.on_disk.empty()) {
+            inputs.checkpoint_now = source_->stored_checkpoint_generation();
         }
-        delete_end_ = std::min(source_->stored_checkpoint_generation(), copy_end_);
         if (kind_ == backup_kind::full) {
-            // docs/protocol.md §3.4 step 6: databases not copied now keep the logs since their last
-            // full backup (all of them, if they never had one).
-            std::vector<database_id> copied_databases;
-            {
-                const std::scoped_lock lock{mutex_};
-                for (const auto& entry : databases_) {
-                    if (entry.copied) {
-                        copied_databases.push_back(entry.file.database);
-                    }
-                }
-            }
-            for (const auto& info : source_->attached_databases()) {
-                if (std::ranges::find(copied_databases, info.id) == copied_databases.end()) {
-                    delete_end_ = std::min(delete_end_, source_->database_header_of(info.id)
-                                                            .slot(backup_slot::full)
-                                                            .generation_high);
-                }
-            }
+            inputs.uncopied_full_last = uncopied_databases_last_full();
         }
-        delete_low_ = std::min(delete_low_, delete_end_);
+        const auto plan = plan_log_range(inputs);
+        throw_unless_planned(plan);
+        copy_low_ = plan.copy.first;
+        copy_end_ = plan.copy.last + 1;
+        delete_low_ = plan.truncate.empty() ? 0 : plan.truncate.first;
+        delete_end_ = plan.truncate.empty() ? 0 : plan.truncate.last + 1;
         std::vector<log_file> listed;
         for (auto generation = copy_low_; generation < copy_end_; ++generation) {
             const auto log = source_->open_log(generation);
@@ -607,6 +599,32 @@ class session_state {
         }
         const std::scoped_lock lock{mutex_};
         logs_ = std::move(listed);
+    }
+
+    /// Throws the error for a log range plan_log_range() could not plan, naming
+    /// the file of the generation it is about.
+    void throw_unless_planned(const log_range_plan& plan) {
+        const auto generation = plan.problem_generation;
+        switch (plan.problem) {
+            case log_range_problem::none:
+                return;
+            case log_range_problem::no_closed_log:
+                throw backup_error(errc::file_not_found, "no closed log file is on disk");
+            case log_range_problem::gap_since_last_backup:
+                throw backup_error(
+                    errc::missing_file_to_backup,
+                    error_context{.file = source_->log_file_path(generation).string(),
+                                  .generation = generation},
+                    "the log after the last backup of " +
+                        databases_.at(plan.problem_database).file.path.string() +
+                        " is gone, so an incremental backup would leave a gap");
+            case log_range_problem::log_missing:
+                throw backup_error(
+                    errc::missing_file_to_backup,
+                    error_context{.file = source_->log_file_path(generation).string(),
+                                  .generation = generation},
+                    "a log the backup must hold is not on disk");
+        }
     }
 
     /// Throws what a read of database `index` would throw now that was not a
