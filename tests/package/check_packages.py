@@ -131,18 +131,23 @@ def skip_bracket(text, i, equals):
     return len(text) if end < 0 else end + len(equals) + 2
 
 
+def skip_comment(text, i):
+    """The index after the comment that starts at text[i] ("#"): a bracket comment
+    "#[[...]]" to its closing bracket, a line comment to the end of its line."""
+    m = BRACKET_OPEN.match(text, i + 1)
+    if m:
+        return skip_bracket(text, m.end(), m.group(1))
+    end = text.find("\n", i)
+    return len(text) if end < 0 else end
+
+
 def commands(text):
     """Yields (command name in lower case, arguments, line) for each command invocation."""
     i, n = 0, len(text)
     while i < n:
         c = text[i]
         if c == "#":
-            m = BRACKET_OPEN.match(text, i + 1)
-            if m:
-                i = skip_bracket(text, m.end(), m.group(1))
-            else:
-                end = text.find("\n", i)
-                i = n if end < 0 else end
+            i = skip_comment(text, i)
             continue
         m = COMMAND.match(text, i)
         if not m or (i > 0 and (text[i - 1].isalnum() or text[i - 1] == "_")):
@@ -165,12 +170,7 @@ def commands(text):
                 depth -= 1
                 i += 1
             elif c == "#" and current is None:
-                m2 = BRACKET_OPEN.match(text, i + 1)
-                if m2:
-                    i = skip_bracket(text, m2.end(), m2.group(1))
-                else:
-                    end = text.find("\n", i)
-                    i = n if end < 0 else end
+                i = skip_comment(text, i)
             elif c == '"':
                 j, value = i + 1, []
                 while j < n and text[j] != '"':

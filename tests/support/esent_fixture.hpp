@@ -127,6 +127,15 @@ inline void fill(JET_SESID sesid, JET_DBID dbid, int count, const std::string& p
     }
 }
 
+/// The keys fill() writes: "<prefix>0" .. "<prefix><count - 1>".
+inline std::vector<std::string> keys(const std::string& prefix, int count) {
+    std::vector<std::string> made;
+    for (int index = 0; index < count; ++index) {
+        made.push_back(prefix + std::to_string(index));
+    }
+    return made;
+}
+
 /// A running instance with one session and one database holding some keys.
 struct populated {
     JET_INSTANCE instance = 0;

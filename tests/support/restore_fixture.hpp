@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <hotbackup/engine/instance.hpp>
+#include <hotbackup/restore/external_restore.hpp>
 #include <hotbackup/restore/restore.hpp>
 #include <hotbackup/restore/verify.hpp>
 #include <hotbackup/set/run_backup.hpp>
@@ -22,6 +23,24 @@
 namespace hotbackup::test {
 
 /// The key and value of a writer's n-th commit.
+/// The options of an in-place external restore into `destination` (checkpoint
+/// there, logs in destination/logs) from the full set `set` in `set_directory`,
+/// whose stream of database `live` the caller copied to `restored`.
+inline external_restore_options in_place_options(const manifest& set,
+                                                 const std::filesystem::path& set_directory,
+                                                 const std::string& live,
+                                                 const std::filesystem::path& restored,
+                                                 const std::filesystem::path& destination) {
+    external_restore_options options;
+    options.checkpoint_path = destination;
+    options.log_path = destination / "logs";
+    options.backup_log_path = set_directory / "logs";
+    options.databases = {{live, restored.string()}};
+    options.generation_low = set.generation_low;
+    options.generation_high = set.generation_high;
+    return options;
+}
+
 inline std::string writer_key(int writer, int sequence) {
     return "w" + std::to_string(writer) + "-" + std::to_string(sequence);
 }

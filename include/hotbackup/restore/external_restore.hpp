@@ -285,24 +285,14 @@ class external_restorer {
     /// The logs of log_path after generation_high, which continue the backup.
     std::vector<std::pair<log_generation, std::filesystem::path>> check_log_path() {
         const auto settings = settings_in(options_->log_path);
-        std::map<log_generation, std::filesystem::path> found;
-        for (const auto generation : numbered_log_generations(*storage_, settings)) {
-            found.emplace(generation, settings.numbered_path(generation));
-        }
         std::optional<log_generation> current_generation;
-        if (storage_->exists(settings.current_path())) {
-            auto file = storage_->open(settings.current_path(), open_mode::read_only);
-            const auto header = backup_log_header(file, settings.current_path(),
-                                                  errc::log_corrupt_during_hard_recovery);
-            current_generation = header.generation;
-            if (!found.emplace(header.generation, settings.current_path()).second) {
-                throw backup_error(
-                    errc::existing_log_file_is_not_contiguous,
-                    error_context{.file = settings.current_path().string(),
-                                  .generation = header.generation},
-                    "the current log repeats a numbered generation of the log directory");
-            }
-        }
+        const auto found = logs_of_directory(
+            *storage_, settings, [&](auto& file, const std::filesystem::path& path) {
+                current_generation =
+                    backup_log_header(file, path, errc::log_corrupt_during_hard_recovery)
+                        .generation;
+                return *current_generation;
+            });
         std::vector<std::pair<log_generation, std::filesystem::path>> later;
         auto previous_created = high_created_;
         auto expected = options_->generation_high + 1;

@@ -53,6 +53,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <range/v3/view/filter.hpp>
 #include <set>
 #include <stop_token>
 #include <string>
@@ -515,21 +516,15 @@ class restorer {
             return logs;
         }
         const auto settings = settings_in(*options_->roll_forward);
-        std::map<log_generation, std::filesystem::path> found;
-        for (const auto generation : numbered_log_generations(*storage_, settings)) {
-            if (generation > chain_.generation_high && generation <= last) {
-                found.emplace(generation, settings.numbered_path(generation));
-            }
-        }
-        if (storage_->exists(settings.current_path())) {
-            auto file = storage_->open(settings.current_path(), open_mode::read_only);
-            const auto header = roll_forward_header(file, settings.current_path());
-            if (header.generation > chain_.generation_high && header.generation <= last) {
-                found.emplace(header.generation, settings.current_path());
-            }
-        }
+        const auto found = logs_of_directory(*storage_, settings,
+                                             [](auto& file, const std::filesystem::path& path) {
+                                                 return roll_forward_header(file, path).generation;
+                                             });
         auto expected = chain_.generation_high + 1;
-        for (const auto& [generation, path] : found) {
+        for (const auto& [generation, path] : found | ranges::views::filter([&](const auto& entry) {
+                                                  return entry.first > chain_.generation_high &&
+                                                         entry.first <= last;
+                                              })) {
             if (generation != expected) {
                 throw backup_error(errc::missing_restore_log_files,
                                    error_context{.file = settings.numbered_path(expected).string(),

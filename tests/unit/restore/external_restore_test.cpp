@@ -17,6 +17,7 @@
 #include "support/backup_fixture.hpp"
 #include "support/catch.hpp"
 #include "support/engine_fixture.hpp"
+#include "support/restore_fixture.hpp"
 #include "support/storage_fixture.hpp"
 
 namespace {
@@ -71,14 +72,8 @@ struct in_place {
     hotbackup::external_restore_options options = [this] {
         disk.create_directories("/dest");
         copy(disk, "/r/set/databases/orders.edb", "/dest/orders.edb");
-        hotbackup::external_restore_options made;
-        made.checkpoint_path = "/dest";
-        made.log_path = "/dest/logs";
-        made.backup_log_path = "/r/set/logs";
-        made.databases = {{"/r/live/orders.edb", "/dest/orders.edb"}};
-        made.generation_low = set.generation_low;
-        made.generation_high = set.generation_high;
-        return made;
+        return hotbackup::test::in_place_options(set, "/r/set", "/r/live/orders.edb",
+                                                 "/dest/orders.edb", "/dest");
     }();
 
     [[nodiscard]] std::filesystem::path log_path(hotbackup::log_generation generation) const {

@@ -16,11 +16,11 @@
 #include "support/backup_fixture.hpp"
 #include "support/catch.hpp"
 #include "support/engine_fixture.hpp"
+#include "support/restore_fixture.hpp"
 #include "support/storage_fixture.hpp"
 
 namespace {
 
-using hotbackup::open_mode;
 using hotbackup::operation_kind;
 using hotbackup::storage_operation;
 using hotbackup::test::faulty_memory_storage;
@@ -50,14 +50,8 @@ hotbackup::external_restore_options prepare(faulty_memory_storage& disk) {
     std::vector<std::byte> buffer(std::size_t{1} << 16);
     (void)hotbackup::detail::copy_file_durably(disk, "/r/set/databases/orders.edb", disk,
                                                "/dest/orders.edb", buffer);
-    hotbackup::external_restore_options options;
-    options.checkpoint_path = "/dest";
-    options.log_path = "/dest/logs";
-    options.backup_log_path = "/r/set/logs";
-    options.databases = {{"/r/live/orders.edb", "/dest/orders.edb"}};
-    options.generation_low = set.generation_low;
-    options.generation_high = set.generation_high;
-    return options;
+    return hotbackup::test::in_place_options(set, "/r/set", "/r/live/orders.edb",
+                                             "/dest/orders.edb", "/dest");
 }
 
 /// Whether an operation writes one of the header copies of the restored database.

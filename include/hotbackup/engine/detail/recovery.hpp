@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,6 +73,32 @@ template <storage Storage>
     }
     std::ranges::sort(generations);
     return generations;
+}
+
+/// Every log of a log directory by generation: the numbered logs, and the current
+/// log under the generation its header names (`current_generation_of(file, path)`
+/// reads it, and throws its own error for a damaged header). Both restores look
+/// here for the logs that continue a backup. Throws backup_error:
+/// existing_log_file_is_not_contiguous when the current log repeats a numbered
+/// generation; storage errors.
+template <storage Storage, class CurrentGeneration>
+[[nodiscard]] std::map<log_generation, std::filesystem::path> logs_of_directory(
+    Storage& storage, const log_settings& settings, CurrentGeneration&& current_generation_of) {
+    std::map<log_generation, std::filesystem::path> found;
+    for (const auto generation : numbered_log_generations(storage, settings)) {
+        found.emplace(generation, settings.numbered_path(generation));
+    }
+    if (storage.exists(settings.current_path())) {
+        auto file = storage.open(settings.current_path(), open_mode::read_only);
+        const log_generation generation = current_generation_of(file, settings.current_path());
+        if (!found.emplace(generation, settings.current_path()).second) {
+            throw backup_error(
+                errc::existing_log_file_is_not_contiguous,
+                error_context{.file = settings.current_path().string(), .generation = generation},
+                "the current log repeats a numbered generation of the log directory");
+        }
+    }
+    return found;
 }
 
 /// Deletes the numbered logs of generations [first, end) from the log directory,
