@@ -105,7 +105,7 @@ int main() {
             "full backup: %zu database(s), %llu database bytes, logs %u..%u "
             "(%llu bytes), %zu logs deleted, header slot %s\n",
             full.databases.size(), static_cast<unsigned long long>(full.database_bytes),
-            full.generation_low, full.generation_high,
+            full.generations.first, full.generations.last,
             static_cast<unsigned long long>(full.log_bytes), full.logs_deleted,
             slot_name(full.slot_written));
 
@@ -127,11 +127,11 @@ int main() {
         incremental_set.commit_manifest(
             std::as_bytes(std::span{logs_manifest.data(), logs_manifest.size()}));
         std::printf("incremental backup: logs %u..%u (%llu bytes), header slot %s\n",
-                    logs_only.generation_low, logs_only.generation_high,
+                    logs_only.generations.first, logs_only.generations.last,
                     static_cast<unsigned long long>(logs_only.log_bytes),
                     slot_name(logs_only.slot_written));
         std::printf("no gap: %s\n",
-                    logs_only.generation_low <= full.generation_high + 1 ? "yes" : "NO");
+                    logs_only.generations.first <= full.generations.last + 1 ? "yes" : "NO");
     } catch (const hotbackup::backup_error& error) {
         // Every failure names its cause, e.g. "JET_errBackupInProgress (-505)".
         std::fprintf(stderr, "backup failed: %s\n", error.what());

@@ -383,8 +383,8 @@ int main() {
             "custom_source: %s backup of readings.db (%u pages) and logs %u..%u, taken while "
             "a writer appended %llu readings\n",
             std::string{hotbackup::set_kind_name(report.manifest.kind)}.c_str(),
-            report.manifest.databases.front().page_count, report.manifest.generation_low,
-            report.manifest.generation_high, static_cast<unsigned long long>(acknowledged.load()));
+            report.manifest.databases.front().page_count, report.manifest.generations.first,
+            report.manifest.generations.last, static_cast<unsigned long long>(acknowledged.load()));
 
         const auto rebuilt = rebuild(target.files());
         const auto live = store.readings();
@@ -400,7 +400,7 @@ int main() {
             same ? "every one acknowledged before the log roll is back"
                  : "MISSING OR DIFFERENT readings",
             slot.generation_low, slot.generation_high);
-        if (!same || slot.generation_high != report.manifest.generation_high) {
+        if (!same || slot.generation_high != report.manifest.generations.last) {
             std::puts("custom_source: FAILED");
             return 1;
         }

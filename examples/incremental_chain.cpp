@@ -110,7 +110,7 @@ int run() {
         const auto report = hotbackup::run_backup(engine, target, backup);
         std::printf("set %d: %-11s generations %u..%u, %zu log(s), %zu keys committed\n", round,
                     std::string{hotbackup::set_kind_name(report.manifest.kind)}.c_str(),
-                    report.manifest.generation_low, report.manifest.generation_high,
+                    report.manifest.generations.first, report.manifest.generations.last,
                     report.manifest.logs.size(), committed.size());
         chain.emplace_back(disk, directory);
         expected.push_back(committed);
@@ -125,7 +125,7 @@ int run() {
         const auto contents = read_restored(disk, report);
         const bool same = contents == expected[length - 1];
         std::printf("restored sets 0..%zu: generations %u..%u, %zu keys, %s\n", length - 1,
-                    report.generation_low, report.generation_high, contents.size(),
+                    report.generations.first, report.generations.last, contents.size(),
                     same ? "identical to the state at that set" : "DIFFERENT");
         if (!same) {
             return 1;

@@ -101,7 +101,7 @@ void print_set(const char* what, const hotbackup::backup_report& report) {
     std::printf(
         "%-12s %-12s generations %u..%u, %zu database(s), %zu log(s), %.1f MB at %.0f MB/s\n", what,
         std::string{hotbackup::set_kind_name(report.manifest.kind)}.c_str(),
-        report.manifest.generation_low, report.manifest.generation_high,
+        report.manifest.generations.first, report.manifest.generations.last,
         report.manifest.databases.size(), report.manifest.logs.size(),
         static_cast<double>(report.bytes) / 1e6, report.megabytes_per_second());
 }
@@ -177,7 +177,7 @@ int run(const std::filesystem::path& root) {
     const auto restored_report = hotbackup::restore(chain, disk, root / "restored");
     std::printf(
         "restored     generations %u..%u, %llu log records replayed, %.1f MB at %.0f MB/s\n",
-        restored_report.generation_low, restored_report.generation_high,
+        restored_report.generations.first, restored_report.generations.last,
         static_cast<unsigned long long>(restored_report.replayed_records),
         static_cast<double>(restored_report.database_bytes + restored_report.log_bytes) / 1e6,
         restored_report.megabytes_per_second());

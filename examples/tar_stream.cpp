@@ -81,7 +81,7 @@ int main() {
                      "tar_stream: %s set, generations %u..%u, %zu database(s), %zu log(s), "
                      "%llu bytes, while %d orders were committed\n",
                      std::string{hotbackup::set_kind_name(report.manifest.kind)}.c_str(),
-                     report.manifest.generation_low, report.manifest.generation_high,
+                     report.manifest.generations.first, report.manifest.generations.last,
                      report.manifest.databases.size(), report.manifest.logs.size(),
                      static_cast<unsigned long long>(report.bytes), committed.load());
     } catch (const std::exception& error) {

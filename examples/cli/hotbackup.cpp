@@ -346,7 +346,7 @@ void print_backup_report(std::ostream& out, const hotbackup::backup_report& repo
         << (hotbackup::holds_databases(contents.kind)
                 ? count_of(contents.databases.size(), "database")
                 : std::string{"logs only"})
-        << ", log generations " << contents.generation_low << ".." << contents.generation_high
+        << ", log generations " << contents.generations.first << ".." << contents.generations.last
         << " (" << count_of(contents.logs.size(), "log file") << ")\n";
     out << "copied " << megabytes(report.bytes) << " in " << printf_string("%.2f", report.seconds)
         << " s (" << printf_string("%.1f", report.megabytes_per_second()) << " MB/s)";
@@ -428,7 +428,7 @@ void print_restore_report(const hotbackup::restore_report& report, std::size_t s
         std::cout << "  " << database.original_path << " -> " << database.path.string() << "\n";
     }
     std::cout << "replayed " << report.replayed_records << " log records of generations "
-              << report.generation_low << ".." << report.generation_high << "\n";
+              << report.generations.first << ".." << report.generations.last << "\n";
     std::cout << "copied " << megabytes(report.database_bytes + report.log_bytes) << " in "
               << printf_string("%.2f", report.seconds) << " s ("
               << printf_string("%.1f", report.megabytes_per_second()) << " MB/s)\n";
@@ -464,8 +464,8 @@ int verify_command(const parsed_arguments& arguments) {
     const auto report = hotbackup::verify(sets, options);
     bar.finish();
     std::cout << "verified a chain of " << count_of(sets.size(), "set") << " (" << chain_kinds(sets)
-              << "), log generations " << report.chain.generation_low << ".."
-              << report.chain.generation_high << "\n";
+              << "), log generations " << report.chain.generations.first << ".."
+              << report.chain.generations.last << "\n";
     std::cout << "read " << count_of(report.database_files, "database file") << " and "
               << count_of(report.log_files, "log file") << ", " << megabytes(report.bytes) << " in "
               << printf_string("%.2f", report.seconds) << " s: every file matches its manifest\n";
@@ -482,7 +482,7 @@ void print_manifest(const std::string& directory, const hotbackup::manifest& con
               << "log files    " << contents.log_file_size << " bytes each, log set "
               << hex64(contents.log_signature.random) << " created "
               << utc_time(contents.log_signature.created) << "\n"
-              << "generations  " << contents.generation_low << ".." << contents.generation_high
+              << "generations  " << contents.generations.first << ".." << contents.generations.last
               << "\n"
               << "started      " << utc_time(contents.started_us) << "\n"
               << "ended        " << utc_time(contents.ended_us) << " ("

@@ -36,8 +36,8 @@ inline external_restore_options in_place_options(const manifest& set,
     options.log_path = destination / "logs";
     options.backup_log_path = set_directory / "logs";
     options.databases = {{live, restored.string()}};
-    options.generation_low = set.generation_low;
-    options.generation_high = set.generation_high;
+    options.generations.first = set.generations.first;
+    options.generations.last = set.generations.last;
     return options;
 }
 

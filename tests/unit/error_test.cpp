@@ -14,11 +14,9 @@
 
 #include "../support/catch.hpp"
 
-namespace {
+namespace hotbackup::test {
 
-using hotbackup::backup_error;
-using hotbackup::errc;
-using hotbackup::error_context;
+namespace {
 
 std::string message_of(errc code) {
     return hotbackup::error_category().message(static_cast<int>(code));
@@ -270,3 +268,5 @@ TEST_CASE("values that are no error code get a placeholder name and message", "[
     const backup_error error(static_cast<errc>(-12345), "odd");
     CHECK(std::string{error.what()} == "odd: unknown error (-12345)");
 }
+
+}  // namespace hotbackup::test

@@ -85,15 +85,15 @@ TEST_CASE("the 0.1.0 full + incremental chain verifies and restores every key", 
     CHECK(chain.front().contents().to_json().find("source_format") != std::string::npos);
     const auto verified = hotbackup::verify(chain);
     CHECK(verified.chain.source_format == hotbackup::reference_format_name);
-    CHECK(verified.chain.generation_low == 3);
-    CHECK(verified.chain.generation_high == 5);
+    CHECK(verified.chain.generations.first == 3);
+    CHECK(verified.chain.generations.last == 5);
     CHECK(verified.database_files == 1);
     CHECK(verified.log_files == 4);
 
     SECTION("the whole chain") {
         const auto report = hotbackup::restore(chain, storage, scratch.root / "restored");
         REQUIRE(report.databases.size() == 1);
-        CHECK(report.generation_high == 5);
+        CHECK(report.generations.last == 5);
         CHECK(contents_of(report.options, report.databases.front().path) == golden_keys(500));
     }
     SECTION("the full set alone") {

@@ -67,13 +67,12 @@ void copy_backup_file(any_storage& storage, const std::filesystem::path& path, J
 /// may hold spaces (a tab or a newline in a name is refused).
 struct backup_index {
     std::vector<std::pair<std::string, std::string>> databases;
-    log_generation generation_low = 0;
-    log_generation generation_high = 0;
+    generation_range generations;
     std::string base_name;
 
     [[nodiscard]] std::string text() const {
         std::ostringstream out;
-        out << "hotbackup-jetbackup 1\nlogs " << generation_low << ' ' << generation_high << ' '
+        out << "hotbackup-jetbackup 1\nlogs " << generations.first << ' ' << generations.last << ' '
             << base_name << '\n';
         for (const auto& [logged, file] : databases) {
             out << "database\t" << file << '\t' << logged << '\n';
@@ -93,7 +92,7 @@ struct backup_index {
             std::string kind;
             fields >> kind;
             if (kind == "logs") {
-                fields >> index.generation_low >> index.generation_high >> index.base_name;
+                fields >> index.generations.first >> index.generations.last >> index.base_name;
             } else if (line.starts_with("database\t")) {
                 const auto tab = line.find('\t', 9);
                 if (tab == std::string::npos) {
@@ -108,8 +107,7 @@ struct backup_index {
                 index.databases.emplace_back(std::move(logged), std::move(file));
             }
         }
-        if (index.generation_low == 0 || index.generation_high < index.generation_low ||
-            index.base_name.size() != JET_BASE_NAME_LENGTH) {
+        if (index.generations.empty() || index.base_name.size() != JET_BASE_NAME_LENGTH) {
             fail(JET_errInvalidBackup);
         }
         return index;
@@ -238,7 +236,7 @@ inline JET_ERR JetBackupInstance(JET_INSTANCE instance, JET_PCSTR szBackupPath, 
         const auto logs = list([&](char* data, unsigned long size, unsigned long* actual) {
             return JetGetLogInfoInstance2(instance, data, size, actual, &info);
         });
-        if (incremental && info.ulGenLow > index.generation_high + 1) {
+        if (incremental && info.ulGenLow > index.generations.last + 1) {
             jet::fail(JET_errInvalidLogSequence);  // a gap after the directory's logs
         }
         std::size_t copied = 0;
@@ -254,9 +252,9 @@ inline JET_ERR JetBackupInstance(JET_INSTANCE instance, JET_PCSTR szBackupPath, 
         }
         storage.sync_directory(directory);
         if (!incremental) {
-            index.generation_low = info.ulGenLow;
+            index.generations.first = info.ulGenLow;
         }
-        index.generation_high = info.ulGenHigh;
+        index.generations.last = info.ulGenHigh;
         index.base_name = info.szBaseName;
         jet::write_text(storage, index_path, index.text());
         check(JetTruncateLogInstance(instance));
@@ -353,7 +351,7 @@ inline JET_ERR JetRestoreInstance(JET_INSTANCE instance, JET_PCSTR sz, JET_PCSTR
         return jet::external_restore(
             checkpoint_path.c_str(), log_path.c_str(), map.empty() ? nullptr : map.data(),
             static_cast<long>(map.size()), directory.string().c_str(),
-            static_cast<long>(index.generation_low), static_cast<long>(index.generation_high),
+            static_cast<long>(index.generations.first), static_cast<long>(index.generations.last),
             index.base_name, pfn, storage, /*check_mode=*/false);
     });
 }

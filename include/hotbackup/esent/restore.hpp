@@ -63,8 +63,7 @@ inline JET_ERR external_restore(const char* checkpoint_path, const char* log_pat
         low = low == 0 ? found.front() : low;
         high = high == 0 ? found.back() : high;
     }
-    options.generation_low = low;
-    options.generation_high = high;
+    options.generations = {low, high};
     options.progress = [callback](const progress_report& report) {
         const auto percent =
             report.bytes_total == 0 ? 0 : report.bytes_done * 100 / report.bytes_total;

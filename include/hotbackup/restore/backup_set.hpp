@@ -122,11 +122,10 @@ struct restore_chain {
     std::uint32_t page_size = 0;
     /// Bytes per log file.
     std::uint64_t log_file_size = 0;
-    /// The first generation replayed: the first set's first log.
-    log_generation generation_low = 0;
-    /// The last generation the chain holds: the last set's last log.
-    log_generation generation_high = 0;
-    std::vector<chain_log> logs;  ///< generation_low .. generation_high, in order
+    /// From the first generation replayed (the first set's first log) to the last
+    /// the chain holds (the last set's last log).
+    generation_range generations;
+    std::vector<chain_log> logs;  ///< one per generation of `generations`, in order
     /// Logs of later sets that an earlier set holds too, or that are older than the
     /// chain needs: not replayed, but checked, so a damaged copy in any set is found.
     std::vector<chain_log> duplicates;
@@ -142,14 +141,14 @@ template <storage Storage>
 void add_logs_of_later_set(restore_chain& chain, const backup_set<Storage>& set,
                            std::size_t index) {
     for (const auto& log : set.contents().logs) {
-        if (log.generation < chain.generation_low) {
+        if (log.generation < chain.generations.first) {
             // Older than the chain needs (a set taken without truncation lists
             // every log on disk): not replayed, still checked.
             chain.duplicates.push_back({index, log});
             continue;
         }
-        if (log.generation <= chain.generation_high) {
-            const auto& held = chain.logs.at(log.generation - chain.generation_low).log;
+        if (log.generation <= chain.generations.last) {
+            const auto& held = chain.logs.at(log.generation - chain.generations.first).log;
             if (held.xxh3 != log.xxh3) {
                 throw backup_error(errc::given_log_file_is_not_contiguous,
                                    error_context{.file = set.path_of(log.file).string(),
@@ -193,8 +192,7 @@ template <storage Storage>
     chain.source_format = first.source_format;
     chain.page_size = first.page_size;
     chain.log_file_size = first.log_file_size;
-    chain.generation_low = first.generation_low;
-    chain.generation_high = first.generation_high;
+    chain.generations = first.generations;
     chain.logs = first.logs | ranges::views::transform([](const manifest_log& log) {
                      return chain_log{0, log};
                  }) |
@@ -216,23 +214,23 @@ template <storage Storage>
             throw backup_error(errc::given_log_file_has_bad_signature, where(index),
                                "the set belongs to another log set than the chain's first set");
         }
-        if (next.generation_low > chain.generation_high + 1) {
+        if (next.generations.first > chain.generations.last + 1) {
             throw backup_error(
                 errc::missing_restore_log_files,
-                error_context{.file = where(index).file, .generation = chain.generation_high + 1},
+                error_context{.file = where(index).file, .generation = chain.generations.last + 1},
                 "no set of the chain holds generations " +
-                    std::to_string(chain.generation_high + 1) + ".." +
-                    std::to_string(next.generation_low - 1));
+                    std::to_string(chain.generations.last + 1) + ".." +
+                    std::to_string(next.generations.first - 1));
         }
-        if (next.generation_high < chain.generation_high) {
+        if (next.generations.last < chain.generations.last) {
             throw backup_error(
                 errc::given_log_file_is_not_contiguous, where(index),
-                "the set ends at generation " + std::to_string(next.generation_high) +
+                "the set ends at generation " + std::to_string(next.generations.last) +
                     ", before the set ahead of it in the chain (" +
-                    std::to_string(chain.generation_high) + "): the sets are out of order");
+                    std::to_string(chain.generations.last) + "): the sets are out of order");
         }
         detail::add_logs_of_later_set(chain, sets[index], index);
-        chain.generation_high = next.generation_high;
+        chain.generations.last = next.generations.last;
     }
     return chain;
 }
@@ -349,12 +347,12 @@ inline void check_backup_header(const database_header& header, const std::string
 }
 
 /// The docs/protocol.md §5.2 step 7 checks of a backup stream's trailer page against its header and
-/// the generations [generation_low, generation_high] a restore replays: bad_patch_page
+/// the generations a restore replays (`replayed`): bad_patch_page
 /// (damaged), database_patch_file_mismatch (another database or backup),
 /// starting_restore_log_too_high, ending_restore_log_too_low.
 inline void check_backup_trailer(std::span<const std::byte> bytes, const std::string& path,
                                  page_number page_count, const database_header& header,
-                                 log_generation generation_low, log_generation generation_high) {
+                                 generation_range replayed) {
     const error_context context{.file = path, .page = page_count + 1};
     const auto trailer = backup_trailer::decode(bytes);
     if (!trailer || trailer->page_count != page_count) {
@@ -366,17 +364,17 @@ inline void check_backup_trailer(std::span<const std::byte> bytes, const std::st
         throw backup_error(errc::database_patch_file_mismatch, context,
                            "the trailer belongs to another database or backup");
     }
-    if (trailer->backup.generation_low < generation_low) {
+    if (trailer->backup.generation_low < replayed.first) {
         throw backup_error(errc::starting_restore_log_too_high, context,
                            "the database needs logs from generation " +
                                std::to_string(trailer->backup.generation_low) +
-                               ", the restore starts at " + std::to_string(generation_low));
+                               ", the restore starts at " + std::to_string(replayed.first));
     }
-    if (trailer->backup.generation_high > generation_high) {
+    if (trailer->backup.generation_high > replayed.last) {
         throw backup_error(errc::ending_restore_log_too_low, context,
                            "the database needs logs up to generation " +
                                std::to_string(trailer->backup.generation_high) +
-                               ", the restore replays up to " + std::to_string(generation_high));
+                               ", the restore replays up to " + std::to_string(replayed.last));
     }
 }
 
@@ -385,11 +383,11 @@ inline void check_backup_trailer(std::span<const std::byte> bytes, const std::st
 class database_stream_check {
   public:
     database_stream_check(std::string path, manifest_database expected, const restore_chain& chain,
-                          log_generation generation_high)
+                          log_generation last_replayed)
         : path_(std::move(path)),
           expected_(std::move(expected)),
           chain_(&chain),
-          generation_high_(generation_high) {}
+          last_replayed_(last_replayed) {}
 
     void size(std::uint64_t actual) const {
         if (actual != expected_.stream_size) {
@@ -443,14 +441,14 @@ class database_stream_check {
             require_page(check_page(bytes, number), path_, number);
         } else {
             check_backup_trailer(bytes, path_, expected_.page_count, *header_,
-                                 chain_->generation_low, generation_high_);
+                                 {chain_->generations.first, last_replayed_});
         }
     }
 
     std::string path_;
     manifest_database expected_;
     const restore_chain* chain_;
-    log_generation generation_high_;
+    log_generation last_replayed_;  ///< the last generation the restore replays
     std::uint64_t index_ = 0;
     std::optional<database_header> header_;
     xxh3_stream hash_;

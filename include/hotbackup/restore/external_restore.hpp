@@ -5,13 +5,13 @@
 /// to be restored, and the backed-up logs in one directory.
 ///
 /// Steps, in ESE's order:
-/// 1. The backup logs [generation_low, generation_high] in backup_log_path: each
+/// 1. The backup logs `generations` (first to last) in backup_log_path: each
 ///    present (file_not_found), of one log set (given_log_file_has_bad_signature),
 ///    each following the one before (given_log_file_is_not_contiguous), and each
 ///    whole: every segment is read and verified (log_corrupt_during_hard_restore).
 /// 2. The logs already in log_path: every one of the backup's log set; one of the
-///    backup's generations, or the one before generation_low, must be that very
-///    log (the same creation times); those after generation_high must continue the
+///    backup's generations, or the one before generations.first, must be that very
+///    log (the same creation times); those after generations.last must continue the
 ///    backup logs (existing_log_file_has_bad_signature /
 ///    existing_log_file_is_not_contiguous / missing_restore_log_files) and are
 ///    replayed too, as ESE's phase II (roll forward).
@@ -20,11 +20,11 @@
 ///    generations this restore replays (bad_backup_database_size, bad_patch_page,
 ///    database_patch_file_mismatch, starting_restore_log_too_high,
 ///    ending_restore_log_too_low). Only once every database passed are their
-///    headers changed: each records generation_high and its trailer is zeroed
+///    headers changed: each records generations.last and its trailer is zeroed
 ///    (docs/protocol.md §5.2 step 7). A database prepared so by an earlier attempt is taken as it
 ///    is, if the range covers what that attempt recorded.
 /// 4. The backup logs are copied into log_path (when it is another directory), the
-///    checkpoint file in checkpoint_path is replaced by one at generation_low, and
+///    checkpoint file in checkpoint_path is replaced by one at generations.first, and
 ///    the logs are replayed into the mapped files; a database the logs name but the
 ///    map leaves out is ignored. The databases end clean, with the restored backup
 ///    recorded as their last full backup, and a new, empty log generation takes
@@ -96,10 +96,8 @@ struct external_restore_options {
     std::vector<restore_map_entry> databases;
     /// Where the backed-up logs are (ESE's szBackupLogPath).
     std::filesystem::path backup_log_path;
-    /// The first backed-up generation to replay (ESE's genLow).
-    log_generation generation_low = 0;
-    /// The last backed-up generation, included (ESE's genHigh).
-    log_generation generation_high = 0;
+    /// The backed-up generations to replay: ESE's genLow to genHigh, both included.
+    generation_range generations;
     /// The log set's base name.
     std::string base_name{default_base_name};
     /// Called as logs are checked and copied, and when replay ends.
@@ -110,10 +108,9 @@ struct external_restore_options {
 struct external_restore_report {
     /// Open an instance with these to use the restored databases.
     instance_options options;
-    /// The first generation replayed: external_restore_options::generation_low.
-    log_generation generation_low = 0;
-    /// The last generation replayed: generation_high, or a later one from log_path.
-    log_generation generation_high = 0;
+    /// The generations replayed: from external_restore_options::generations.first to
+    /// its last, or to a later one from log_path.
+    generation_range generations;
     /// Log records replayed.
     std::uint64_t replayed_records = 0;
     /// How long the whole restore took.
@@ -142,7 +139,7 @@ class external_restorer {
         check_backup_logs();
         const auto roll_forward = check_log_path();
         const auto last =
-            roll_forward.empty() ? options_->generation_high : roll_forward.back().first;
+            roll_forward.empty() ? options_->generations.last : roll_forward.back().first;
         std::vector<database_plan> plans;
         plans.reserve(options_->databases.size());
         for (const auto& entry : options_->databases) {
@@ -153,8 +150,7 @@ class external_restorer {
         }
         copy_backup_logs();
         replay(last);
-        report_.generation_low = options_->generation_low;
-        report_.generation_high = last;
+        report_.generations = {options_->generations.first, last};
         report_.seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         report(total_, "");
@@ -164,12 +160,12 @@ class external_restorer {
   private:
     void validate() const {
         validate_base_name(options_->base_name);
-        if (options_->generation_low == 0 || options_->generation_high < options_->generation_low) {
+        if (options_->generations.empty()) {
             throw backup_error(errc::invalid_parameter,
                                "the generations to restore must run from 1 or later to one not "
                                "before it, not " +
-                                   std::to_string(options_->generation_low) + ".." +
-                                   std::to_string(options_->generation_high));
+                                   std::to_string(options_->generations.first) + ".." +
+                                   std::to_string(options_->generations.last));
         }
         if (options_->databases.size() > 14) {
             throw backup_error(errc::invalid_parameter,
@@ -218,8 +214,8 @@ class external_restorer {
 
     void check_backup_logs() {
         std::optional<std::uint64_t> previous_created;
-        for (auto generation = options_->generation_low; generation <= options_->generation_high;
-             ++generation) {
+        for (auto generation = options_->generations.first;
+             generation <= options_->generations.last; ++generation) {
             const auto path =
                 options_->backup_log_path / log_file_name(options_->base_name, generation);
             const error_context context{.file = path.string(), .generation = generation};
@@ -230,7 +226,7 @@ class external_restorer {
             auto file = storage_->open(path, open_mode::read_only);
             const auto header =
                 backup_log_header(file, path, errc::log_corrupt_during_hard_restore);
-            if (generation == options_->generation_low) {
+            if (generation == options_->generations.first) {
                 log_signature_ = header.log_signature;
                 page_size_ = header.page_size;
                 log_file_size_ = std::uint64_t{header.segment_count} * log_layout::block_size;
@@ -238,7 +234,7 @@ class external_restorer {
             if (header.log_signature != log_signature_) {
                 throw backup_error(errc::given_log_file_has_bad_signature, context,
                                    "the log belongs to another log set than generation " +
-                                       std::to_string(options_->generation_low));
+                                       std::to_string(options_->generations.first));
             }
             if (header.generation != generation ||
                 (previous_created && header.previous_created != *previous_created) ||
@@ -282,7 +278,7 @@ class external_restorer {
         }
     }
 
-    /// The logs of log_path after generation_high, which continue the backup.
+    /// The logs of log_path after generations.last, which continue the backup.
     std::vector<std::pair<log_generation, std::filesystem::path>> check_log_path() {
         const auto settings = settings_in(options_->log_path);
         std::optional<log_generation> current_generation;
@@ -295,27 +291,28 @@ class external_restorer {
             });
         std::vector<std::pair<log_generation, std::filesystem::path>> later;
         auto previous_created = high_created_;
-        auto expected = options_->generation_high + 1;
+        auto expected = options_->generations.last + 1;
         for (const auto& [generation, path] : found) {
             const error_context context{.file = path.string(), .generation = generation};
             auto file = storage_->open(path, open_mode::read_only);
             const auto header = backup_log_header(file, path,
-                                                  generation > options_->generation_high
+                                                  generation > options_->generations.last
                                                       ? errc::log_corrupt_during_hard_recovery
                                                       : errc::log_corrupt_during_hard_restore);
             if (header.log_signature != log_signature_) {
                 throw backup_error(errc::existing_log_file_has_bad_signature, context,
                                    "the log directory holds a log of another log set");
             }
-            if (generation + 1 == options_->generation_low &&
-                header.created != backup_headers_.at(options_->generation_low).previous_created) {
+            if (generation + 1 == options_->generations.first &&
+                header.created !=
+                    backup_headers_.at(options_->generations.first).previous_created) {
                 throw backup_error(errc::existing_log_file_is_not_contiguous, context,
                                    "the log before the backup's first one is of another history");
             }
-            if (generation < options_->generation_low) {
+            if (generation < options_->generations.first) {
                 continue;  // older than the restore; recovery never reads it
             }
-            if (generation <= options_->generation_high) {
+            if (generation <= options_->generations.last) {
                 const auto& backup = backup_headers_.at(generation);
                 if (generation == current_generation || header.created != backup.created ||
                     header.previous_created != backup.previous_created) {
@@ -392,12 +389,12 @@ class external_restorer {
         const error_context context{.file = name, .page = 0};
         if (plan.prepared_before) {
             // The trailer is gone; what the earlier attempt recorded stands for it.
-            if (header->current_full.generation_low < options_->generation_low) {
+            if (header->current_full.generation_low < options_->generations.first) {
                 throw backup_error(errc::starting_restore_log_too_high, context,
                                    "the database needs logs from generation " +
                                        std::to_string(header->current_full.generation_low));
             }
-            if (header->current_full.generation_high > options_->generation_high) {
+            if (header->current_full.generation_high > options_->generations.last) {
                 throw backup_error(errc::ending_restore_log_too_low, context,
                                    "an earlier restore of this database replayed up to "
                                    "generation " +
@@ -421,8 +418,7 @@ class external_restorer {
                                    " bytes, its backup stream " + std::to_string(plan.stream_size));
         }
         (void)file.read_at(plan.stream_size - page_size_, page);
-        check_backup_trailer(page, name, header->page_count, *header, options_->generation_low,
-                             options_->generation_high);
+        check_backup_trailer(page, name, header->page_count, *header, options_->generations);
         return plan;
     }
 
@@ -434,7 +430,7 @@ class external_restorer {
         const bool write_header = !plan.prepared_before || plan.header_copy_damaged;
         const bool zero_trailer = !plan.prepared_before || plan.trailer_left;
         if (!plan.prepared_before) {
-            header.current_full.generation_high = options_->generation_high;
+            header.current_full.generation_high = options_->generations.last;
         }
         if (write_header || zero_trailer) {
             // The header first, one copy synced before the other is touched: a
@@ -458,8 +454,8 @@ class external_restorer {
     void copy_backup_logs() {
         const auto target = settings_in(options_->log_path);
         std::vector<std::byte> buffer(std::size_t{1} << 20);
-        for (auto generation = options_->generation_low; generation <= options_->generation_high;
-             ++generation) {
+        for (auto generation = options_->generations.first;
+             generation <= options_->generations.last; ++generation) {
             const auto source =
                 options_->backup_log_path / log_file_name(options_->base_name, generation);
             const auto destination = target.numbered_path(generation);
@@ -496,10 +492,10 @@ class external_restorer {
         const auto checkpoint_path =
             options_->checkpoint_path / checkpoint_file_name(options_->base_name);
         // docs/protocol.md §5.2 step 9: redo starts at
-        // generation_low, whatever checkpoint was there.
+        // generations.first, whatever checkpoint was there.
         write_checkpoint(*storage_, checkpoint_path,
                          checkpoint_state{.sequence = 1,
-                                          .generation = options_->generation_low,
+                                          .generation = options_->generations.first,
                                           .offset = 0,
                                           .log_signature = log_signature_});
         storage_->sync_directory(options_->checkpoint_path);
@@ -511,7 +507,7 @@ class external_restorer {
         options.log_file_size = log_file_size_;
         options.checkpoint_depth = std::max(options.checkpoint_depth, log_file_size_);
         soft_recovery<Storage> recovery{*storage_, options, settings, checkpoint_path};
-        const auto result = replay_mapped(recovery, map_, options_->generation_high);
+        const auto result = replay_mapped(recovery, map_, options_->generations.last);
         if (!result || result->current.generation < last) {
             throw backup_error(errc::missing_restore_log_files,
                                error_context{.file = options_->log_path.string()},

@@ -113,9 +113,8 @@ struct restore_report {
     instance_options options;
     /// Each restored database and where it is now.
     std::vector<restored_database> databases;
-    /// The first generation replayed: the chain's first.
-    log_generation generation_low = 0;
-    log_generation generation_high = 0;  ///< the last generation replayed
+    /// The generations replayed: from the chain's first to the last one replayed.
+    generation_range generations;
     /// Database stream bytes copied (0 when an interrupted restore was finished).
     std::uint64_t database_bytes = 0;
     /// Log bytes copied, roll-forward logs included (0 when resumed).
@@ -197,11 +196,11 @@ void discard_tree(Storage& storage, const std::filesystem::path& path) noexcept 
 /// Runs hard recovery's replay: each database the logs name is replayed into the
 /// file `map` gives (one it leaves out is ignored), and a damaged log is
 /// log_corrupt_during_hard_restore up to the backup's last generation
-/// `generation_high`, log_corrupt_during_hard_recovery after it.
+/// `last_backed_up`, log_corrupt_during_hard_recovery after it.
 template <storage Storage>
 std::optional<recovery_result> replay_mapped(
     soft_recovery<Storage>& recovery, const std::map<std::string, std::filesystem::path>& map,
-    log_generation generation_high) {
+    log_generation last_backed_up) {
     recovery.map_databases(
         [&map](const std::string& logged) -> std::optional<std::filesystem::path> {
             const auto found = map.find(logged);
@@ -217,8 +216,8 @@ std::optional<recovery_result> replay_mapped(
             throw;
         }
         const auto generation = error.context().generation.value_or(0);
-        throw backup_error(generation <= generation_high ? errc::log_corrupt_during_hard_restore
-                                                         : errc::log_corrupt_during_hard_recovery,
+        throw backup_error(generation <= last_backed_up ? errc::log_corrupt_during_hard_restore
+                                                        : errc::log_corrupt_during_hard_recovery,
                            error.context(), error.what());
     }
 }
@@ -324,7 +323,7 @@ class restorer {
         for (const auto& plan : plans_) {
             report_.databases.push_back({plan.database->path, destination_ / plan.final_name});
         }
-        report_.generation_low = chain_.generation_low;
+        report_.generations.first = chain_.generations.first;
 
         storage_->create_directories(destination_);
         // The directories the restore writes through must be plain directories too.
@@ -462,11 +461,11 @@ class restorer {
 
     void copy_logs() {
         const auto last = options_->stop_after_generation.value_or(max_log_generation);
-        if (last < chain_.generation_low) {
+        if (last < chain_.generations.first) {
             throw backup_error(errc::invalid_parameter,
                                "stop_after_generation " + std::to_string(last) +
                                    " is before the chain's first generation " +
-                                   std::to_string(chain_.generation_low));
+                                   std::to_string(chain_.generations.first));
         }
         std::vector<const chain_log*> copies;
         for (const auto& entry : chain_.logs) {
@@ -499,11 +498,11 @@ class restorer {
                       staged.numbered_path(entry->log.generation), entry->log.file);
             previous_created = check.created();
             report_.log_bytes += entry->log.size;
-            report_.generation_high = entry->log.generation;
+            report_.generations.last = entry->log.generation;
         }
         for (const auto& [generation, path] : roll_forward) {
             copy_roll_forward(generation, path, previous_created, staged);
-            report_.generation_high = generation;
+            report_.generations.last = generation;
         }
         storage_->sync_directory(staging_ / "logs");
     }
@@ -512,7 +511,7 @@ class restorer {
     [[nodiscard]] std::vector<std::pair<log_generation, std::filesystem::path>> roll_forward_logs(
         log_generation last) const {
         std::vector<std::pair<log_generation, std::filesystem::path>> logs;
-        if (!options_->roll_forward || last <= chain_.generation_high) {
+        if (!options_->roll_forward || last <= chain_.generations.last) {
             return logs;
         }
         const auto settings = settings_in(*options_->roll_forward);
@@ -520,9 +519,9 @@ class restorer {
                                              [](auto& file, const std::filesystem::path& path) {
                                                  return roll_forward_header(file, path).generation;
                                              });
-        auto expected = chain_.generation_high + 1;
+        auto expected = chain_.generations.last + 1;
         for (const auto& [generation, path] : found | ranges::views::filter([&](const auto& entry) {
-                                                  return entry.first > chain_.generation_high &&
+                                                  return entry.first > chain_.generations.last &&
                                                          entry.first <= last;
                                               })) {
             if (generation != expected) {
@@ -597,13 +596,13 @@ class restorer {
             const auto source = full.path_of(plan.database->file);
             const auto target = staging_ / plan.staged_name;
             database_stream_check check{source.string(), *plan.database, chain_,
-                                        report_.generation_high};
+                                        report_.generations.last};
             copy_file(full.storage(), source, check, errc::file_not_found,
                       error_context{.file = source.string()}, target, plan.database->file);
             // docs/protocol.md §5.2 step 7: the header learns
             // the last generation replayed, the trailer goes.
             auto header = check.header();
-            header.current_full.generation_high = report_.generation_high;
+            header.current_full.generation_high = report_.generations.last;
             auto file = storage_->open(target, open_mode::read_write);
             detail::write_header_copies(file, header.encode(), chain_.page_size);
             const std::vector<std::byte> zeros(chain_.page_size);
@@ -627,7 +626,7 @@ class restorer {
         for (const auto& plan : plans_) {
             staged.emplace(plan.database->path, staging_ / plan.staged_name);
         }
-        const auto result = replay_mapped(recovery, staged, chain_.generation_high);
+        const auto result = replay_mapped(recovery, staged, chain_.generations.last);
         report_.replayed_records = result ? result->replayed_records : 0;
         if (!result) {
             throw backup_error(errc::missing_restore_log_files, "no log was restored");
@@ -669,7 +668,7 @@ class restorer {
     /// moves it lists or starts over.
     void write_marker() {
         nlohmann::json marker;
-        marker["generation_high"] = report_.generation_high;
+        marker["generation_high"] = report_.generations.last;
         marker["moves"] = moves();
         nlohmann::json databases = nlohmann::json::array();
         for (const auto& database : report_.databases) {
@@ -701,7 +700,7 @@ class restorer {
     /// A resumed restore reports what the interrupted one restored.
     void report_from_marker(const nlohmann::json& marker) {
         try {
-            report_.generation_high = marker.at("generation_high").get<log_generation>();
+            report_.generations.last = marker.at("generation_high").get<log_generation>();
             report_.databases.clear();
             for (const auto& database : marker.at("databases")) {
                 report_.databases.push_back(

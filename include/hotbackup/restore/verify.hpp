@@ -78,7 +78,7 @@ verify_report verify(const std::vector<backup_set<Storage>>& sets,
     std::vector<std::byte> buffer(options.buffer_size);
     for (const auto& database : full.contents().databases) {
         const auto path = full.path_of(database.file);
-        detail::database_stream_check check{path.string(), database, chain, chain.generation_high};
+        detail::database_stream_check check{path.string(), database, chain, chain.generations.last};
         detail::read_checked(full.storage(), path, check, buffer, errc::file_not_found,
                              error_context{.file = path.string()},
                              [&](std::uint64_t, std::span<const std::byte> chunk) {

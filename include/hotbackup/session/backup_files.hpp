@@ -131,10 +131,8 @@ struct dropped_database {
 struct backup_result {
     /// Full or incremental.
     backup_kind kind = backup_kind::full;
-    /// The first log generation the backup holds.
-    log_generation generation_low = 0;
-    /// The last log generation the backup holds.
-    log_generation generation_high = 0;
+    /// The log generations the backup holds.
+    generation_range generations;
     /// Databases read to the end (full), or all attached ones (incremental).
     std::vector<std::filesystem::path> databases;
     /// Full backups only: attached databases that are not in it.

@@ -169,7 +169,8 @@ class backup_session {
         return backup_session<Source, stage::logs>{std::move(state_)};
     }
 
-    /// The log files to copy: generations [generation_low, generation_high]. Throws
+    /// The log files to copy, one per generation that backup_result::generations will
+    /// report. Throws
     /// backup_error: backup_abort_by_server, no_backup, the cancel error.
     [[nodiscard]] std::vector<log_file> log_files() const
         requires(std::same_as<Stage, stage::logs> || std::same_as<Stage, stage::truncated>) {

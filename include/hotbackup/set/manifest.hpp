@@ -132,13 +132,12 @@ struct manifest {
     std::uint64_t log_file_size = 0;
     /// The signature of the log set the logs belong to.
     signature log_signature{};
-    /// The set's first log generation.
-    log_generation generation_low = 0;
-    /// The set's last log generation.
-    log_generation generation_high = 0;
+    /// The set's log generations (JSON keys "generation_low" and "generation_high",
+    /// as 0.1.0 wrote them).
+    generation_range generations;
     /// The database streams (full and copy sets only).
     std::vector<manifest_database> databases;
-    /// The logs, one per generation from generation_low to generation_high.
+    /// The logs, one per generation of `generations`, in order.
     std::vector<manifest_log> logs;
     std::uint64_t started_us = 0;  ///< microseconds since the Unix epoch
     /// When the files were copied, before the manifest was committed (as started_us).
@@ -269,8 +268,8 @@ struct manifest {
         document["page_size"] = page_size;
         document["log_file_size"] = log_file_size;
         document["log_signature"] = signature_json(log_signature);
-        document["generation_low"] = generation_low;
-        document["generation_high"] = generation_high;
+        document["generation_low"] = generations.first;
+        document["generation_high"] = generations.last;
         document["started_us"] = started_us;
         document["ended_us"] = ended_us;
         document["started"] = iso_time(started_us);
@@ -315,8 +314,8 @@ struct manifest {
         page_size = document.at("page_size").get<std::uint32_t>();
         log_file_size = document.at("log_file_size").get<std::uint64_t>();
         log_signature = read_signature(document.at("log_signature"), where, "log_signature");
-        generation_low = document.at("generation_low").get<log_generation>();
-        generation_high = document.at("generation_high").get<log_generation>();
+        generations.first = document.at("generation_low").get<log_generation>();
+        generations.last = document.at("generation_high").get<log_generation>();
         started_us = document.at("started_us").get<std::uint64_t>();
         ended_us = document.at("ended_us").get<std::uint64_t>();
         for (const auto& entry : document.at("databases")) {
@@ -371,19 +370,19 @@ struct manifest {
         if (!holds_databases(kind) && !databases.empty()) {
             reject(where, "a set of kind " + std::string{set_kind_name(kind)} + " lists databases");
         }
-        if (generation_low == 0 || generation_low > generation_high) {
-            reject(where, "generation range " + std::to_string(generation_low) + ".." +
-                              std::to_string(generation_high) + " is empty");
+        const auto range =
+            std::to_string(generations.first) + ".." + std::to_string(generations.last);
+        if (generations.empty()) {
+            reject(where, "generation range " + range + " is empty");
         }
-        if (logs.size() != std::size_t{generation_high} - generation_low + 1) {
-            reject(where, "it lists " + std::to_string(logs.size()) + " logs for generations " +
-                              std::to_string(generation_low) + ".." +
-                              std::to_string(generation_high));
+        if (logs.size() != generations.size()) {
+            reject(where,
+                   "it lists " + std::to_string(logs.size()) + " logs for generations " + range);
         }
         std::set<std::string> files;
         for (std::size_t index = 0; index < logs.size(); ++index) {
             const auto& log = logs[index];
-            if (log.generation != generation_low + index) {
+            if (log.generation != generations.first + index) {
                 reject(where, "log " + log.file + " has generation " +
                                   std::to_string(log.generation) + " out of order");
             }

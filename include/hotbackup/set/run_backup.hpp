@@ -183,8 +183,7 @@ backup_report finish_backup(LogsSession logs, Target& target, const backup_optio
     });
     contents.base_name = base_name_of(files.front().path);
     contents.log_file_size = files.front().size;
-    contents.generation_low = files.front().generation;
-    contents.generation_high = files.back().generation;
+    contents.generations = {files.front().generation, files.back().generation};
     contents.ended_us = now_us();
     pacer.check();
     const auto text = contents.to_json();

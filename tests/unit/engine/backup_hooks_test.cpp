@@ -13,18 +13,9 @@
 #include "support/catch.hpp"
 #include "support/engine_fixture.hpp"
 
-namespace {
+namespace hotbackup::test {
 
-using hotbackup::backup_error;
-using hotbackup::backup_info;
-using hotbackup::backup_slot;
-using hotbackup::database_id;
-using hotbackup::errc;
-using hotbackup::instance;
-using hotbackup::memory_storage;
-using hotbackup::page_number;
-using hotbackup::test::contains_text;
-using hotbackup::test::small_options;
+namespace {
 
 template <class Action>
 errc error_code_of(Action&& action) {
@@ -194,3 +185,5 @@ TEST_CASE("engine hooks: a running backup blocks attach, detach and term", "[eng
     engine.term();
     CHECK(control->try_begin() == begin_status::not_allowed_yet);  // terminated
 }
+
+}  // namespace hotbackup::test

@@ -19,20 +19,9 @@
 #include "support/engine_fixture.hpp"
 #include "support/engine_workload.hpp"
 
+namespace hotbackup::test {
+
 namespace {
-
-using hotbackup::test::check_recovered;
-using hotbackup::test::commit_journal;
-using hotbackup::test::run_workload;
-using hotbackup::test::write_baseline;
-
-using hotbackup::backup_error;
-using hotbackup::commit_mode;
-using hotbackup::faulty_storage;
-using hotbackup::instance;
-using hotbackup::memory_storage;
-using hotbackup::operation_kind;
-using hotbackup::storage_operation;
 
 /// How a crash treats the writes made since their file's last sync.
 enum class crash_mode { drop_unsynced, keep_unsynced, tear_randomly };
@@ -122,3 +111,5 @@ TEST_CASE("engine crash: a power loss at every sync point loses no acknowledged 
     }
     CHECK(crashes == 3 * sync_points);
 }
+
+}  // namespace hotbackup::test

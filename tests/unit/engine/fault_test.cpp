@@ -15,19 +15,7 @@
 #include "support/catch.hpp"
 #include "support/engine_workload.hpp"
 
-namespace {
-
-using hotbackup::backup_error;
-using hotbackup::errc;
-using hotbackup::fault_kind;
-using hotbackup::faulty_storage;
-using hotbackup::memory_storage;
-using hotbackup::test::check_recovered;
-using hotbackup::test::commit_journal;
-using hotbackup::test::run_workload;
-using hotbackup::test::write_baseline;
-
-}  // namespace
+namespace hotbackup::test {
 
 TEST_CASE(
     "engine faults: failing each storage operation gives a documented error and loses "
@@ -82,3 +70,5 @@ TEST_CASE(
     CHECK(errors_seen.count(errc::log_write_fail) == 1);
     CHECK(errors_seen.size() >= 2);
 }
+
+}  // namespace hotbackup::test

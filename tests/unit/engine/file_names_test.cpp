@@ -4,10 +4,7 @@
 
 #include "support/catch.hpp"
 
-using hotbackup::backup_error;
-using hotbackup::errc;
-using hotbackup::log_generation;
-using hotbackup::parse_log_file_name;
+namespace hotbackup::test {
 
 TEST_CASE("numbered logs are the base then 8 upper-case hex digits then .log", "[engine][names]") {
     REQUIRE(hotbackup::log_file_name("edb", 1) == "edb00000001.log");
@@ -77,3 +74,5 @@ TEST_CASE("every generation's name parses back to it", "[engine][names]") {
                 generation);
     }
 }
+
+}  // namespace hotbackup::test

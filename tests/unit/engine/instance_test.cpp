@@ -12,21 +12,9 @@
 #include "support/engine_fixture.hpp"
 #include "support/storage_fixture.hpp"
 
-namespace {
+namespace hotbackup::test {
 
-using hotbackup::backup_error;
-using hotbackup::commit_mode;
-using hotbackup::database_id;
-using hotbackup::errc;
-using hotbackup::faulty_storage;
-using hotbackup::instance;
-using hotbackup::instance_options;
-using hotbackup::memory_storage;
-using hotbackup::operation_kind;
-using hotbackup::storage_operation;
-using hotbackup::test::committed_contents;
-using hotbackup::test::contains_text;
-using hotbackup::test::small_options;
+namespace {
 
 /// Runs `action` and returns the backup_error it throws (fails the test if none).
 template <class Action>
@@ -352,3 +340,5 @@ TEST_CASE("engine: works on posix_storage across a reopen", "[engine][posix]") {
     const auto database = engine.attach_database(fixture.root / "instance" / "data.edb");
     CHECK(committed_contents(engine, database) == expected);
 }
+
+}  // namespace hotbackup::test

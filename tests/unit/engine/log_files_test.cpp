@@ -22,20 +22,7 @@
 #include "support/catch.hpp"
 #include "support/engine_fixture.hpp"
 
-using hotbackup::backup_error;
-using hotbackup::commit_mode;
-using hotbackup::database_id;
-using hotbackup::errc;
-using hotbackup::instance;
-using hotbackup::instance_options;
-using hotbackup::log_file_header;
-using hotbackup::log_generation;
-using hotbackup::memory_storage;
-using hotbackup::open_mode;
-using hotbackup::test::committed_contents;
-using hotbackup::test::contains_text;
-using hotbackup::test::small_options;
-namespace log_layout = hotbackup::log_layout;
+namespace hotbackup::test {
 
 namespace {
 
@@ -743,3 +730,5 @@ TEST_CASE("a torn page is rebuilt when the checkpoint lies between its image and
                                                            {"k1", std::string(100, 'p')},
                                                            {"k2", std::string(100, 'p')}});
 }
+
+}  // namespace hotbackup::test

@@ -19,12 +19,9 @@
 #include "support/catch.hpp"
 #include "support/engine_fixture.hpp"
 
-namespace {
+namespace hotbackup::test {
 
-using hotbackup::commit_mode;
-using hotbackup::database_id;
-using hotbackup::instance;
-using hotbackup::memory_storage;
+namespace {
 
 using key_model = std::map<std::string, std::string>;
 
@@ -234,3 +231,5 @@ TEST_CASE("engine model: random transactions from 4 threads match std::map model
         CHECK(contents == expected);
     }
 }
+
+}  // namespace hotbackup::test

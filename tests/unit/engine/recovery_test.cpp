@@ -10,15 +10,9 @@
 #include "support/catch.hpp"
 #include "support/engine_fixture.hpp"
 
-namespace {
+namespace hotbackup::test {
 
-using hotbackup::backup_error;
-using hotbackup::errc;
-using hotbackup::instance;
-using hotbackup::memory_storage;
-using hotbackup::open_mode;
-using hotbackup::test::committed_contents;
-using hotbackup::test::small_options;
+namespace {
 
 constexpr std::size_t block = 4096;
 
@@ -152,3 +146,5 @@ TEST_CASE("engine recovery: a commit that fails halfway never reaches the databa
     CHECK_FALSE(reader.get(database, "a150x").has_value());
     CHECK(reader.get(database, "a150") == std::string(100, 'a'));
 }
+
+}  // namespace hotbackup::test

@@ -25,16 +25,14 @@
 #include "support/esent_fixture.hpp"
 #include "support/storage_fixture.hpp"
 
+namespace hotbackup::test {
+
+using esent::engine_of;
+
 namespace {
 
 using namespace hotbackup::test::jet;  // the fixture
 namespace fs = std::filesystem;
-using hotbackup::any_storage;
-using hotbackup::faulty_storage;
-using hotbackup::memory_storage;
-using hotbackup::operation_kind;
-using hotbackup::storage_operation;
-using hotbackup::esent::engine_of;
 using posix_fixture = hotbackup::test::storage_fixture<hotbackup::posix_storage>;
 
 /// A log-file predicate for faulty_storage: every write, open or sync of a log.
@@ -496,3 +494,5 @@ TEST_CASE("esent: JetEndExternalBackupInstance returns every documented code", "
               JET_errSuccess);
     }
 }
+
+}  // namespace hotbackup::test

@@ -24,13 +24,16 @@
 #include "support/esent_fixture.hpp"
 #include "support/storage_fixture.hpp"
 
+namespace hotbackup::test {
+
+using esent::database_of;
+using esent::engine_of;
+using esent::transaction_of;
+
 namespace {
 
 using namespace hotbackup::test::jet;  // the fixture
 namespace fs = std::filesystem;
-using hotbackup::esent::database_of;
-using hotbackup::esent::engine_of;
-using hotbackup::esent::transaction_of;
 using posix_fixture = hotbackup::test::storage_fixture<hotbackup::posix_storage>;
 
 /// The file names in a directory, sorted.
@@ -759,3 +762,5 @@ TEST_CASE("esent: writers commit through their sessions while a backup runs", "[
     }
     CHECK(failures.load() == 0);
 }
+
+}  // namespace hotbackup::test

@@ -14,12 +14,15 @@
 #include "support/esent_fixture.hpp"
 #include "support/storage_fixture.hpp"
 
+namespace hotbackup::test {
+
+using esent::database_of;
+using esent::engine_of;
+using esent::transaction_of;
+
 namespace {
 
 using namespace hotbackup::test::jet;  // the fixture
-using hotbackup::esent::database_of;
-using hotbackup::esent::engine_of;
-using hotbackup::esent::transaction_of;
 using posix_fixture = hotbackup::test::storage_fixture<hotbackup::posix_storage>;
 
 }  // namespace
@@ -68,3 +71,5 @@ TEST_CASE("esent: JetBeginTransaction, JetCommitTransaction and JetRollback", "[
         REQUIRE(JetRollback(sesid, 0) == JET_errSuccess);
     }
 }
+
+}  // namespace hotbackup::test

@@ -20,27 +20,9 @@
 
 #include "support/catch.hpp"
 
-using hotbackup::backup_error;
-using hotbackup::backup_slot;
-using hotbackup::check_page;
-using hotbackup::checkpoint_state;
-using hotbackup::database_header;
-using hotbackup::database_state;
-using hotbackup::errc;
-using hotbackup::log_file_header;
-using hotbackup::log_record;
-using hotbackup::memory_storage;
-using hotbackup::open_mode;
-using hotbackup::page_check;
-using hotbackup::page_kind;
-using hotbackup::page_number;
-using hotbackup::seal_page;
-using hotbackup::signature;
-using hotbackup::detail::btree_node;
-using hotbackup::test::contains_text;
-namespace log_layout = hotbackup::log_layout;
-namespace log_records = hotbackup::log_records;
-namespace page_layout = hotbackup::page_layout;
+namespace hotbackup::test {
+
+using detail::btree_node;
 
 namespace {
 
@@ -790,3 +772,5 @@ TEST_CASE_METHOD(checkpoint_fixture,
     }
     REQUIRE_FALSE(hotbackup::read_checkpoint(storage, path).has_value());
 }
+
+}  // namespace hotbackup::test

@@ -20,11 +20,9 @@
 #include "support/restore_fixture.hpp"
 #include "support/storage_fixture.hpp"
 
-namespace {
+namespace hotbackup::test {
 
-using hotbackup::errc;
-using hotbackup::memory_storage;
-using hotbackup::open_mode;
+namespace {
 
 constexpr int key_count = 300;
 
@@ -91,14 +89,14 @@ struct in_place {
 TEST_CASE("external restore: the streams and logs a client copied restore in place",
           "[restore][external]") {
     in_place restore;
-    REQUIRE(restore.set.generation_high > restore.set.generation_low);
+    REQUIRE(restore.set.generations.last > restore.set.generations.first);
     std::vector<hotbackup::progress_report> reports;
     restore.options.progress = [&](const hotbackup::progress_report& report) {
         reports.push_back(report);
     };
     const auto report = hotbackup::external_restore(restore.disk, restore.options);
-    CHECK(report.generation_low == restore.set.generation_low);
-    CHECK(report.generation_high == restore.set.generation_high);
+    CHECK(report.generations.first == restore.set.generations.first);
+    CHECK(report.generations.last == restore.set.generations.last);
     CHECK(report.replayed_records > 0);
     REQUIRE_FALSE(reports.empty());
     CHECK(reports.back().bytes_done == reports.back().bytes_total);
@@ -113,7 +111,8 @@ TEST_CASE("external restore: the streams and logs a client copied restore in pla
     hotbackup::instance<memory_storage> reopened{restore.disk, report.options};
     const auto database = reopened.attach_database("/dest/orders.edb");
     const auto header = reopened.database_header_of(database);
-    CHECK(header.slot(hotbackup::backup_slot::full).generation_low == restore.set.generation_low);
+    CHECK(header.slot(hotbackup::backup_slot::full).generation_low ==
+          restore.set.generations.first);
     CHECK(header.current_full.generation_low == 0);
     const auto transaction = reopened.begin_transaction();
     for (int index = 0; index < key_count; ++index) {
@@ -139,10 +138,10 @@ TEST_CASE("external restore: later logs in the log folder are replayed too",
     options.log_path = "/r/live/logs";
     options.backup_log_path = "/r/set/logs";
     options.databases = {{"/r/live/orders.edb", "/r/restored.edb"}};
-    options.generation_low = set.generation_low;
-    options.generation_high = set.generation_high;
+    options.generations.first = set.generations.first;
+    options.generations.last = set.generations.last;
     const auto report = hotbackup::external_restore(disk, options);
-    CHECK(report.generation_high > set.generation_high);
+    CHECK(report.generations.last > set.generations.last);
     hotbackup::instance<memory_storage> reopened{disk, report.options};
     const auto restored = reopened.attach_database("/r/restored.edb");
     CHECK(reopened.begin_transaction().get(restored, "key7") == std::string(200, 'b'));
@@ -152,27 +151,27 @@ TEST_CASE("external restore: each damaged or mismatched input gives ESE's error"
           "[restore][external]") {
     SECTION("a backup log is missing") {
         in_place restore;
-        restore.disk.remove(restore.log_path(restore.set.generation_high));
+        restore.disk.remove(restore.log_path(restore.set.generations.last));
         CHECK(restore.error() == errc::file_not_found);
     }
     SECTION("a backup log of another log set") {
         in_place restore;
         const auto other = make_set(restore.disk, "/o");
-        REQUIRE(other.generation_high >= restore.set.generation_high);
+        REQUIRE(other.generations.last >= restore.set.generations.last);
         copy(restore.disk,
-             "/o/set/logs/" + hotbackup::log_file_name("edb", restore.set.generation_high),
-             restore.log_path(restore.set.generation_high));
+             "/o/set/logs/" + hotbackup::log_file_name("edb", restore.set.generations.last),
+             restore.log_path(restore.set.generations.last));
         CHECK(restore.error() == errc::given_log_file_has_bad_signature);
     }
     SECTION("a backup log that does not follow the one before") {
         in_place restore;
-        copy(restore.disk, restore.log_path(restore.set.generation_low),
-             restore.log_path(restore.set.generation_low + 1));
+        copy(restore.disk, restore.log_path(restore.set.generations.first),
+             restore.log_path(restore.set.generations.first + 1));
         CHECK(restore.error() == errc::given_log_file_is_not_contiguous);
     }
     SECTION("a damaged backup log header") {
         in_place restore;
-        flip_byte(restore.disk, restore.log_path(restore.set.generation_high), 100);
+        flip_byte(restore.disk, restore.log_path(restore.set.generations.last), 100);
         CHECK(restore.error() == errc::log_corrupt_during_hard_restore);
     }
     SECTION("a database that is not a backup stream") {
@@ -201,18 +200,19 @@ TEST_CASE("external restore: each damaged or mismatched input gives ESE's error"
     }
     SECTION("a range that starts after the database needs, or ends before") {
         in_place restore;
-        restore.options.generation_low = restore.set.generation_low + 1;
+        restore.options.generations.first = restore.set.generations.first + 1;
         CHECK(restore.error() == errc::starting_restore_log_too_high);
-        restore.options.generation_low = restore.set.generation_low;
-        restore.options.generation_high = restore.set.generation_low;
+        restore.options.generations.first = restore.set.generations.first;
+        restore.options.generations.last = restore.set.generations.first;
         CHECK(restore.error() == errc::ending_restore_log_too_low);
     }
     SECTION("a log of another log set in the log folder") {
         in_place restore;
         const auto other = make_set(restore.disk, "/o");
         restore.disk.create_directories("/dest/logs");
-        copy(restore.disk, "/o/set/logs/" + hotbackup::log_file_name("edb", other.generation_low),
-             "/dest/logs/" + hotbackup::log_file_name("edb", restore.set.generation_high + 1));
+        copy(restore.disk,
+             "/o/set/logs/" + hotbackup::log_file_name("edb", other.generations.first),
+             "/dest/logs/" + hotbackup::log_file_name("edb", restore.set.generations.last + 1));
         CHECK(restore.error() == errc::existing_log_file_has_bad_signature);
     }
     SECTION("a missing restored database") {
@@ -222,11 +222,11 @@ TEST_CASE("external restore: each damaged or mismatched input gives ESE's error"
     }
     SECTION("bad options") {
         in_place restore;
-        restore.options.generation_low = 0;
+        restore.options.generations.first = 0;
         CHECK(restore.error() == errc::invalid_parameter);
-        restore.options.generation_low = restore.set.generation_high + 1;
+        restore.options.generations.first = restore.set.generations.last + 1;
         CHECK(restore.error() == errc::invalid_parameter);
-        restore.options.generation_low = restore.set.generation_low;
+        restore.options.generations.first = restore.set.generations.first;
         restore.options.databases.assign(15, restore.options.databases.front());
         CHECK(restore.error() == errc::invalid_parameter);
     }
@@ -244,7 +244,7 @@ TEST_CASE("external restore: damage anywhere in a backed-up log is corruption",
     in_place restore;
     // Past the last write of the last log, where a crash's torn tail would be: a
     // closed log has none.
-    const auto last = restore.log_path(restore.set.generation_high);
+    const auto last = restore.log_path(restore.set.generations.last);
     const auto size = restore.disk.open(last, open_mode::read_only).size();
     flip_byte(restore.disk, last, size - 4096 + 100);
     CHECK(restore.error() == errc::log_corrupt_during_hard_restore);
@@ -258,7 +258,7 @@ TEST_CASE("external restore: run again after a failure past the checks, it finis
     // A directory where a backup log is to be copied fails the copy, after the
     // database was prepared for replay.
     const auto blocked =
-        "/dest/logs/" + hotbackup::log_file_name("edb", restore.set.generation_high);
+        "/dest/logs/" + hotbackup::log_file_name("edb", restore.set.generations.last);
     restore.disk.create_directories(blocked);
     (void)restore.error();
     REQUIRE(contents(restore.disk, "/dest/orders.edb") !=
@@ -266,7 +266,7 @@ TEST_CASE("external restore: run again after a failure past the checks, it finis
     restore.disk.remove(blocked);
     // A narrower range than the failed attempt recorded is refused, not replayed short.
     auto narrower = restore.options;
-    narrower.generation_high = restore.set.generation_high - 1;
+    narrower.generations.last = restore.set.generations.last - 1;
     CHECK(hotbackup::test::error_of([&] {
               (void)hotbackup::external_restore(restore.disk, narrower);
           }).value() == errc::ending_restore_log_too_low);
@@ -293,8 +293,8 @@ TEST_CASE("external restore: another log of a backed-up generation in the log fo
     in_place restore;
     restore.disk.create_directories("/dest/logs");
     const auto foreign =
-        "/dest/logs/" + hotbackup::log_file_name("edb", restore.set.generation_low);
-    copy(restore.disk, restore.log_path(restore.set.generation_low + 1), foreign);
+        "/dest/logs/" + hotbackup::log_file_name("edb", restore.set.generations.first);
+    copy(restore.disk, restore.log_path(restore.set.generations.first + 1), foreign);
     const auto before = contents(restore.disk, foreign);
     CHECK(restore.error() == errc::existing_log_file_is_not_contiguous);
     CHECK(contents(restore.disk, foreign) == before);
@@ -374,3 +374,5 @@ TEST_CASE("read_options::offset: a file read with a gap is not copied", "[sessio
     REQUIRE(result.dropped.size() == 1);
     CHECK(result.dropped.front().path == file.path);
 }
+
+}  // namespace hotbackup::test

@@ -19,11 +19,10 @@
 #include "support/restore_fixture.hpp"
 #include "support/storage_fixture.hpp"
 
+namespace hotbackup::test {
+
 namespace {
 
-using hotbackup::operation_kind;
-using hotbackup::storage_operation;
-using hotbackup::test::faulty_memory_storage;
 using engine_type = hotbackup::instance<faulty_memory_storage>;
 
 constexpr int key_count = 300;
@@ -82,7 +81,7 @@ TEST_CASE("a power cut while restore writes a database header leaves a copy a re
         [](const hotbackup::memory_storage::unsynced_write&) { return torn_prefix; });
 
     const auto report = hotbackup::external_restore(disk, options);
-    CHECK(report.generation_high == options.generation_high);
+    CHECK(report.generations.last == options.generations.last);
     engine_type reopened{disk, report.options};
     const auto database = reopened.attach_database("/dest/orders.edb");
     const auto contents = hotbackup::test::committed_contents(reopened, database);
@@ -93,3 +92,5 @@ TEST_CASE("a power cut while restore writes a database header leaves a copy a re
     }
     reopened.term();
 }
+
+}  // namespace hotbackup::test

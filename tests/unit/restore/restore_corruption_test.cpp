@@ -17,11 +17,10 @@
 #include "support/catch.hpp"
 #include "support/restore_fixture.hpp"
 
+namespace hotbackup::test {
+
 namespace {
 
-using hotbackup::backup_set;
-using hotbackup::errc;
-using hotbackup::memory_storage;
 using engine_type = hotbackup::instance<memory_storage>;
 using set_type = backup_set<memory_storage>;
 
@@ -295,3 +294,5 @@ TEST_CASE(
     sets.require_both_fail(errc::ending_restore_log_too_low, "trailer needs newer logs");
     sets.heal();
 }
+
+}  // namespace hotbackup::test

@@ -28,12 +28,10 @@
 #include "support/restore_fixture.hpp"
 #include "support/storage_fixture.hpp"
 
+namespace hotbackup::test {
+
 namespace {
 
-using hotbackup::errc;
-using hotbackup::operation_kind;
-using hotbackup::storage_operation;
-using hotbackup::test::faulty_memory_storage;
 using engine_type = hotbackup::instance<faulty_memory_storage>;
 using set_type = hotbackup::backup_set<faulty_memory_storage>;
 
@@ -173,3 +171,5 @@ TEST_CASE("faults: a restore failing at any operation, then a power cut, can be 
     }
     CHECK(resumed > 0);
 }
+
+}  // namespace hotbackup::test

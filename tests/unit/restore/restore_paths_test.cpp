@@ -19,12 +19,9 @@
 #include "support/restore_fixture.hpp"
 #include "support/storage_fixture.hpp"
 
-namespace {
+namespace hotbackup::test {
 
-using hotbackup::backup_set;
-using hotbackup::errc;
-using hotbackup::memory_storage;
-using hotbackup::posix_storage;
+namespace {
 
 /// A full set of a small instance on `storage`, in `root`/set.
 template <class Storage>
@@ -215,3 +212,5 @@ TEST_CASE("paths: restored names that collide, also by case or as a directory, a
     CHECK(disk.exists("/dest/x/a.edb"));
     CHECK(disk.exists("/dest/y/b.edb"));
 }
+
+}  // namespace hotbackup::test

@@ -16,14 +16,10 @@
 #include "support/catch.hpp"
 #include "support/restore_fixture.hpp"
 
+namespace hotbackup::test {
+
 namespace {
 
-using hotbackup::backup_kind;
-using hotbackup::backup_options;
-using hotbackup::backup_set;
-using hotbackup::directory_target;
-using hotbackup::memory_storage;
-using hotbackup::set_kind;
 using engine_type = hotbackup::instance<memory_storage>;
 using set_type = backup_set<memory_storage>;
 
@@ -63,7 +59,7 @@ void restore_and_check(memory_storage& disk, const std::vector<taken_set>& taken
     CHECK(verified.database_files == 1);
     const auto report = hotbackup::restore(chain, disk, destination);
     REQUIRE(report.databases.size() == 1);
-    CHECK(report.generation_high == chain.back().contents().generation_high);
+    CHECK(report.generations.last == chain.back().contents().generations.last);
     CHECK(report.replayed_records > 0);
     CHECK_FALSE(disk.exists(std::filesystem::path{destination} / ".hotbackup-restore"));
 
@@ -161,7 +157,7 @@ TEST_CASE("restore: renames put a database under a new name, stop_after_generati
           }).value() == hotbackup::errc::invalid_parameter);
 
     hotbackup::restore_options cut;
-    cut.stop_after_generation = report.manifest.generation_high - 1;
+    cut.stop_after_generation = report.manifest.generations.last - 1;
     CHECK(hotbackup::test::error_of([&] {
               (void)hotbackup::restore(chain, live.disk, "/cut", cut);
           }).value() == hotbackup::errc::ending_restore_log_too_low);
@@ -182,7 +178,7 @@ TEST_CASE("restore: roll-forward replays the newer logs of the live log director
     hotbackup::restore_options options;
     options.roll_forward = "/live/logs";
     const auto report = hotbackup::restore(chain, live.disk, "/restored", options);
-    CHECK(report.generation_high > chain.front().contents().generation_high);
+    CHECK(report.generations.last > chain.front().contents().generations.last);
     engine_type restored{live.disk, report.options};
     const auto database = restored.attach_database(report.databases.front().path);
     auto transaction = restored.begin_transaction();
@@ -225,7 +221,7 @@ TEST_CASE("restore: a copy set and a differential that lists older logs form a c
     chain.emplace_back(live.disk, "/sets/copy");
     chain.emplace_back(live.disk, "/sets/differential");
     // The differential lists every log on disk, older ones than the copy needs too.
-    REQUIRE(chain.back().contents().generation_low < chain.front().contents().generation_low);
+    REQUIRE(chain.back().contents().generations.first < chain.front().contents().generations.first);
     (void)hotbackup::verify(chain);
     const auto report = hotbackup::restore(chain, live.disk, "/restored");
     engine_type restored{live.disk, report.options};
@@ -320,3 +316,5 @@ TEST_CASE("restore: pages made after the page counts were fixed come back from t
         REQUIRE(transaction.get(database, "key" + std::to_string(index)) == std::string(200, 'z'));
     }
 }
+
+}  // namespace hotbackup::test

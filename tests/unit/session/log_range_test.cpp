@@ -7,13 +7,9 @@
 
 #include "support/catch.hpp"
 
-namespace {
+namespace hotbackup::test {
 
-using hotbackup::backup_kind;
-using hotbackup::generation_range;
-using hotbackup::log_generation;
-using hotbackup::log_range_inputs;
-using hotbackup::log_range_problem;
+namespace {
 
 struct row {
     std::string rule;
@@ -153,3 +149,5 @@ TEST_CASE("generation_range is inclusive, and empty when it holds no generation"
     CHECK_FALSE(generation_range{3, 5}.contains(6));
     CHECK_FALSE(generation_range{3, 5}.contains(2));
 }
+
+}  // namespace hotbackup::test

@@ -21,19 +21,9 @@
 #include "support/catch.hpp"
 #include "support/engine_fixture.hpp"
 
-namespace {
+namespace hotbackup::test {
 
-using hotbackup::backup_slot;
-using hotbackup::begin_backup;
-using hotbackup::commit_mode;
-using hotbackup::database_file;
-using hotbackup::database_id;
-using hotbackup::instance;
-using hotbackup::memory_storage;
-using hotbackup::page_check;
-using hotbackup::read_options;
-using hotbackup::test::drain;
-using hotbackup::test::small_options;
+namespace {
 
 using engine_type = instance<memory_storage>;
 
@@ -187,8 +177,8 @@ TEST_CASE("session under load: full and incremental backups while four writers c
     REQUIRE_FALSE(log_files.empty());
     // From the oldest log on disk (truncation kept those the checkpoint still needs,
     // which the full backup holds too): no gap after the full backup.
-    CHECK(log_files.front().generation <= full.generation_high + 1);
-    CHECK(log_files.back().generation > full.generation_high);
+    CHECK(log_files.front().generation <= full.generations.last + 1);
+    CHECK(log_files.back().generation > full.generations.last);
     std::uint64_t incremental_log_bytes = 0;
     for (const auto& file : log_files) {
         const auto bytes = drain(incremental.read(file));
@@ -199,8 +189,8 @@ TEST_CASE("session under load: full and incremental backups while four writers c
     CHECK(result.databases.size() == 2);
     CHECK(result.slot_written == backup_slot::incremental);
     CHECK(result.log_bytes == incremental_log_bytes);
-    CHECK(result.generation_low == log_files.front().generation);
-    CHECK(result.generation_high == log_files.back().generation);
+    CHECK(result.generations.first == log_files.front().generation);
+    CHECK(result.generations.last == log_files.back().generation);
 
     writers.stop();
     // The engine is consistent after all this: both databases hold every writer's
@@ -213,3 +203,5 @@ TEST_CASE("session under load: full and incremental backups while four writers c
     }
     engine.term();
 }
+
+}  // namespace hotbackup::test

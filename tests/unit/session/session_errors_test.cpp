@@ -20,31 +20,9 @@
 #include "support/catch.hpp"
 #include "support/engine_fixture.hpp"
 
-namespace {
+namespace hotbackup::test {
 
-using hotbackup::backup_control;
-using hotbackup::backup_slot;
-using hotbackup::begin_backup;
-using hotbackup::database_file;
-using hotbackup::database_id;
-using hotbackup::errc;
-using hotbackup::full_backup;
-using hotbackup::incremental_backup;
-using hotbackup::instance;
-using hotbackup::log_file;
-using hotbackup::log_generation;
-using hotbackup::memory_storage;
-using hotbackup::read_options;
-using hotbackup::term_option;
-using hotbackup::test::contains_text;
-using hotbackup::test::drain;
-using hotbackup::test::error_of;
-using hotbackup::test::fill;
-using hotbackup::test::read_all_databases;
-using hotbackup::test::read_all_logs;
-using hotbackup::test::run_full_backup;
-using hotbackup::test::run_incremental_backup;
-using hotbackup::test::small_options;
+namespace {
 
 using engine_type = instance<memory_storage>;
 
@@ -298,7 +276,7 @@ TEST_CASE("session errors: missing_file_to_backup for a gap before an incrementa
     populated_engine fixture;
     auto& engine = fixture.engine;
     const auto full = run_full_backup(engine, true);
-    const auto needed = full.generation_high + 1;
+    const auto needed = full.generations.last + 1;
     // Later logs, and a checkpoint past them, as a day of writes would leave.
     for (int round = 0; round < 3; ++round) {
         fill(engine, fixture.database, 100, 'g');
@@ -671,3 +649,5 @@ TEST_CASE("session errors: a database reader resumed after logs() is invalid_bac
     REQUIRE(result.dropped.size() == 1);
     check_next_backups_succeed(engine);
 }
+
+}  // namespace hotbackup::test

@@ -31,34 +31,9 @@
 #include "support/catch.hpp"
 #include "support/engine_fixture.hpp"
 
-namespace {
+namespace hotbackup::test {
 
-using hotbackup::backup_error;
-using hotbackup::backup_info;
-using hotbackup::backup_kind;
-using hotbackup::backup_slot;
-using hotbackup::backup_trailer;
-using hotbackup::begin_backup;
-using hotbackup::database_header;
-using hotbackup::database_id;
-using hotbackup::end_options;
-using hotbackup::errc;
-using hotbackup::full_backup;
-using hotbackup::incremental_backup;
-using hotbackup::log_file;
-using hotbackup::log_generation;
-using hotbackup::memory_storage;
-using hotbackup::page_number;
-using hotbackup::read_options;
-using hotbackup::test::contains_text;
-using hotbackup::test::drain;
-using hotbackup::test::error_of;
-using hotbackup::test::fill;
-using hotbackup::test::read_all_databases;
-using hotbackup::test::read_all_logs;
-using hotbackup::test::run_full_backup;
-using hotbackup::test::run_incremental_backup;
-using hotbackup::test::small_options;
+namespace {
 
 using engine_type = hotbackup::instance<memory_storage>;
 
@@ -334,16 +309,16 @@ TEST_CASE("end() records each kind of backup in its own header slot", "[session]
     CHECK(full.kind == backup_kind::full);
     CHECK(full.slot_written == backup_slot::full);
     CHECK(full.logs_truncated);
-    CHECK(full.generation_low == full_low);
-    CHECK(full.generation_high == full_high);
+    CHECK(full.generations.first == full_low);
+    CHECK(full.generations.last == full_high);
     CHECK(full.databases == std::vector<std::filesystem::path>{database_path});
     CHECK(full.dropped.empty());
     const auto full_slot = header().slot(backup_slot::full);
     CHECK(full_slot.mark == full_mark);
     CHECK(full_slot.mark_time >= full_started);
     CHECK(full_slot.mark_time <= full_ended);
-    CHECK(full_slot.generation_low == full.generation_low);
-    CHECK(full_slot.generation_high == full.generation_high);
+    CHECK(full_slot.generation_low == full.generations.first);
+    CHECK(full_slot.generation_high == full.generations.last);
     CHECK(header().slot(backup_slot::copy).empty());
 
     // An incremental backup with truncation: slot incremental, marked at begin.
@@ -355,12 +330,12 @@ TEST_CASE("end() records each kind of backup in its own header slot", "[session]
     CHECK(incremental.kind == backup_kind::incremental);
     CHECK(incremental.slot_written == backup_slot::incremental);
     CHECK(incremental.databases == std::vector<std::filesystem::path>{database_path});
-    CHECK(incremental.generation_low == incremental_low);
-    CHECK(incremental.generation_high == incremental_high);
+    CHECK(incremental.generations.first == incremental_low);
+    CHECK(incremental.generations.last == incremental_high);
     const auto incremental_slot = header().slot(backup_slot::incremental);
     CHECK(incremental_slot.mark == incremental_mark);
-    CHECK(incremental_slot.generation_low == incremental.generation_low);
-    CHECK(incremental_slot.generation_high == incremental.generation_high);
+    CHECK(incremental_slot.generation_low == incremental.generations.first);
+    CHECK(incremental_slot.generation_high == incremental.generations.last);
     CHECK(header().slot(backup_slot::full) == full_slot);
 
     // An incremental backup without truncation: slot differential.
@@ -369,8 +344,8 @@ TEST_CASE("end() records each kind of backup in its own header slot", "[session]
     CHECK(differential.slot_written == backup_slot::differential);
     CHECK_FALSE(differential.logs_truncated);
     const auto differential_slot = header().slot(backup_slot::differential);
-    CHECK(differential_slot.generation_low == differential.generation_low);
-    CHECK(differential_slot.generation_high == differential.generation_high);
+    CHECK(differential_slot.generation_low == differential.generations.first);
+    CHECK(differential_slot.generation_high == differential.generations.last);
     CHECK(header().slot(backup_slot::incremental) == incremental_slot);
 
     // A full backup without truncation: slot copy; the other slots stay.
@@ -379,8 +354,8 @@ TEST_CASE("end() records each kind of backup in its own header slot", "[session]
     CHECK(copy.kind == backup_kind::full);
     CHECK(copy.slot_written == backup_slot::copy);
     const auto copy_slot = header().slot(backup_slot::copy);
-    CHECK(copy_slot.generation_low == copy.generation_low);
-    CHECK(copy_slot.generation_high == copy.generation_high);
+    CHECK(copy_slot.generation_low == copy.generations.first);
+    CHECK(copy_slot.generation_high == copy.generations.last);
     CHECK(header().slot(backup_slot::full) == full_slot);
     CHECK(header().slot(backup_slot::incremental) == incremental_slot);
     CHECK(header().slot(backup_slot::differential) == differential_slot);
@@ -388,8 +363,8 @@ TEST_CASE("end() records each kind of backup in its own header slot", "[session]
     SECTION("a later truncated full backup clears the incremental and differential slots") {
         const auto again = run_full_backup(engine, true);
         const auto after = header();
-        CHECK(after.slot(backup_slot::full).generation_low == again.generation_low);
-        CHECK(after.slot(backup_slot::full).generation_high == again.generation_high);
+        CHECK(after.slot(backup_slot::full).generation_low == again.generations.first);
+        CHECK(after.slot(backup_slot::full).generation_high == again.generations.last);
         CHECK(after.slot(backup_slot::full).mark > full_slot.mark);
         CHECK(after.slot(backup_slot::incremental).empty());
         CHECK(after.slot(backup_slot::differential).empty());
@@ -419,14 +394,14 @@ TEST_CASE("end() records each kind of backup in its own header slot", "[session]
         CHECK(result.logs_deleted == 0);
         CHECK(result.slot_written == backup_slot::full);
         const auto after = header();
-        CHECK(after.slot(backup_slot::full).generation_low == result.generation_low);
-        CHECK(after.slot(backup_slot::full).generation_high == result.generation_high);
+        CHECK(after.slot(backup_slot::full).generation_low == result.generations.first);
+        CHECK(after.slot(backup_slot::full).generation_high == result.generations.last);
         CHECK(after.slot(backup_slot::incremental).empty());
         CHECK(after.slot(backup_slot::differential).empty());
         CHECK(after.slot(backup_slot::copy) == copy_slot);
         // Only the log the roll at logs() closed is new; the client truncates.
         auto expected_logs = logs_before;
-        expected_logs.push_back(result.generation_high);
+        expected_logs.push_back(result.generations.last);
         CHECK(logs_on_disk(fixture.storage) == expected_logs);
     }
 
@@ -438,8 +413,8 @@ TEST_CASE("end() records each kind of backup in its own header slot", "[session]
         CHECK(result.logs_deleted == 0);
         CHECK(result.slot_written == backup_slot::incremental);
         const auto after = header();
-        CHECK(after.slot(backup_slot::incremental).generation_low == result.generation_low);
-        CHECK(after.slot(backup_slot::incremental).generation_high == result.generation_high);
+        CHECK(after.slot(backup_slot::incremental).generation_low == result.generations.first);
+        CHECK(after.slot(backup_slot::incremental).generation_high == result.generations.last);
         CHECK(after.slot(backup_slot::differential) == differential_slot);
     }
 
@@ -583,8 +558,8 @@ TEST_CASE("under circular logging a full backup holds its logs until it ends",
     const auto log_bytes = read_all_logs(logs);
     CHECK(log_bytes == (checkpoint - first_generation + 1) * log_file_size);
     const auto result = std::move(logs).end();
-    CHECK(result.generation_low == first_generation);
-    CHECK(result.generation_high == checkpoint);
+    CHECK(result.generations.first == first_generation);
+    CHECK(result.generations.last == checkpoint);
     CHECK(result.log_bytes == log_bytes);
     CHECK(result.slot_written == backup_slot::copy);
     CHECK(result.dropped.empty());
@@ -1035,3 +1010,5 @@ TEST_CASE("a user-defined engine that models backup_source is backed up by the s
         CHECK(engine.log_generations() == generations_from_to(1, 3));
     }
 }
+
+}  // namespace hotbackup::test

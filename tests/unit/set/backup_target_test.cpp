@@ -21,16 +21,9 @@
 #include "support/engine_fixture.hpp"
 #include "support/storage_fixture.hpp"
 
-namespace {
+namespace hotbackup::test {
 
-using hotbackup::directory_target;
-using hotbackup::errc;
-using hotbackup::manifest_name;
-using hotbackup::memory_storage;
-using hotbackup::memory_target;
-using hotbackup::tar_target;
-using hotbackup::test::as_bytes;
-using hotbackup::test::error_of;
+namespace {
 
 static_assert(hotbackup::backup_target<directory_target<memory_storage>>);
 static_assert(hotbackup::backup_target<directory_target<hotbackup::posix_storage>>);
@@ -202,3 +195,5 @@ TEST_CASE("a session's files go into a target as they are read", "[target][sessi
     CHECK(log_bytes == result.log_bytes);
     CHECK(target.complete());
 }
+
+}  // namespace hotbackup::test

@@ -20,8 +20,8 @@ manifest sample() {
     contents.page_size = 8192;
     contents.log_file_size = 1 << 20;
     contents.log_signature = {0xFEDC'BA98'7654'3210, 1'700'000'000'000'000};
-    contents.generation_low = 7;
-    contents.generation_high = 8;
+    contents.generations.first = 7;
+    contents.generations.last = 8;
     contents.started_us = 1'700'000'000'123'456;
     contents.ended_us = 1'700'000'001'000'000;
     contents.databases.push_back({.path = "/data/orders.edb",
@@ -102,7 +102,7 @@ TEST_CASE("manifest: damage and contradictions are invalid_backup naming the fil
         change(contents);
         return error_parsing(contents.to_json());
     };
-    CHECK(refused([](manifest& m) { m.generation_high = 9; }) == errc::invalid_backup);
+    CHECK(refused([](manifest& m) { m.generations.last = 9; }) == errc::invalid_backup);
     CHECK(refused([](manifest& m) { m.logs[1].generation = 9; }) == errc::invalid_backup);
     CHECK(refused([](manifest& m) { m.logs[0].size = 4096; }) == errc::invalid_backup);
     CHECK(refused([](manifest& m) { m.databases[0].stream_size += 1; }) == errc::invalid_backup);
@@ -111,7 +111,7 @@ TEST_CASE("manifest: damage and contradictions are invalid_backup naming the fil
           errc::invalid_backup);
     CHECK(refused([](manifest& m) { m.page_size = 1000; }) == errc::invalid_backup);
     CHECK(refused([](manifest& m) { m.base_name = "toolong"; }) == errc::invalid_backup);
-    CHECK(refused([](manifest& m) { m.generation_low = 0; }) == errc::invalid_backup);
+    CHECK(refused([](manifest& m) { m.generations.first = 0; }) == errc::invalid_backup);
     CHECK(refused([](manifest& m) { m.logs[1].file = m.logs[0].file; }) == errc::invalid_backup);
     CHECK(refused([](manifest& m) { m.logs[1].file = "manifest.json"; }) == errc::invalid_backup);
     CHECK(refused([](manifest& m) { m.logs[0].file = "../escape.log"; }) == errc::invalid_path);

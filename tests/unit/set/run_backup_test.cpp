@@ -18,11 +18,10 @@
 #include "support/catch.hpp"
 #include "support/restore_fixture.hpp"
 
+namespace hotbackup::test {
+
 namespace {
 
-using hotbackup::backup_options;
-using hotbackup::errc;
-using hotbackup::memory_storage;
 using engine_type = hotbackup::instance<memory_storage>;
 using set_type = hotbackup::backup_set<memory_storage>;
 
@@ -228,3 +227,5 @@ TEST_CASE("run_backup: a database path the manifest cannot hold fails before any
     CHECK(error.value() == errc::invalid_path);
     CHECK(live.disk.list("/set").empty());
 }
+
+}  // namespace hotbackup::test

@@ -21,11 +21,9 @@
 #include "support/catch.hpp"
 #include "support/storage_fixture.hpp"
 
-namespace {
+namespace hotbackup::test {
 
-using hotbackup::errc;
-using hotbackup::tar_writer;
-using hotbackup::test::error_of;
+namespace {
 
 namespace tar = hotbackup::detail::tar;
 
@@ -211,3 +209,5 @@ TEST_CASE("tar_writer: misuse is invalid_parameter, a failed stream is disk_io",
         CHECK(error.context().file == "set/orders.edb");
     }
 }
+
+}  // namespace hotbackup::test

@@ -13,20 +13,7 @@
 #include "support/catch.hpp"
 #include "support/storage_fixture.hpp"
 
-using hotbackup::backup_error;
-using hotbackup::directory_entry;
-using hotbackup::entry_kind;
-using hotbackup::errc;
-using hotbackup::memory_storage;
-using hotbackup::open_mode;
-using hotbackup::posix_storage;
-using hotbackup::test::any_memory_storage;
-using hotbackup::test::as_bytes;
-using hotbackup::test::contents_of;
-using hotbackup::test::faulty_memory_storage;
-using hotbackup::test::read_all;
-using hotbackup::test::storage_fixture;
-using hotbackup::test::write_file;
+namespace hotbackup::test {
 
 namespace {
 
@@ -297,3 +284,5 @@ TEMPLATE_TEST_CASE("storage conformance: concurrent writes and reads on disjoint
     }
     REQUIRE(wrong_blocks == std::vector<int>(thread_count, 0));
 }
+
+}  // namespace hotbackup::test

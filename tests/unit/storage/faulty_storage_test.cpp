@@ -7,15 +7,7 @@
 #include "support/catch.hpp"
 #include "support/storage_fixture.hpp"
 
-using hotbackup::backup_error;
-using hotbackup::errc;
-using hotbackup::fault_kind;
-using hotbackup::open_mode;
-using hotbackup::operation_kind;
-using hotbackup::storage_operation;
-using hotbackup::test::as_bytes;
-using hotbackup::test::contents_of;
-using hotbackup::test::faulty_memory_storage;
+namespace hotbackup::test {
 
 namespace {
 
@@ -191,3 +183,5 @@ TEST_CASE("a failed close still closes the file", "[storage][faulty]") {
         REQUIRE(error.value() == errc::invalid_parameter);
     }
 }
+
+}  // namespace hotbackup::test

@@ -12,14 +12,8 @@
 #include "support/catch.hpp"
 #include "support/storage_fixture.hpp"
 
-using hotbackup::backup_error;
-using hotbackup::entry_kind;
-using hotbackup::errc;
-using hotbackup::memory_storage;
-using hotbackup::open_mode;
-using hotbackup::test::as_bytes;
-using hotbackup::test::contents_of;
-using hotbackup::test::write_file;
+namespace hotbackup::test {
+
 using unsynced_write = memory_storage::unsynced_write;
 
 namespace {
@@ -605,3 +599,5 @@ TEST_CASE_METHOD(crash_fixture, "writes from many threads are all recorded, each
     }
     REQUIRE(kept_blocks == writes.size() / 2);
 }
+
+}  // namespace hotbackup::test

@@ -6,14 +6,7 @@
 #include "support/catch.hpp"
 #include "support/storage_fixture.hpp"
 
-using hotbackup::backup_error;
-using hotbackup::directory_entry;
-using hotbackup::entry_kind;
-using hotbackup::errc;
-using hotbackup::open_mode;
-using hotbackup::posix_storage;
-using hotbackup::test::storage_fixture;
-using hotbackup::test::write_file;
+namespace hotbackup::test {
 
 TEST_CASE("posix_storage opens every file with close-on-exec", "[storage][posix]") {
     storage_fixture<posix_storage> fixture;
@@ -54,3 +47,5 @@ TEST_CASE("posix_storage lists symbolic links as other and does not follow them"
         std::vector<directory_entry>{{"escape", entry_kind::other}, {"real", entry_kind::file}});
     REQUIRE(fixture.storage.exists(fixture.root / "escape"));
 }
+
+}  // namespace hotbackup::test

@@ -446,8 +446,7 @@ class session_state {
         }
         backup_result result;
         result.kind = kind_;
-        result.generation_low = copy_low_;
-        result.generation_high = copy_end_ - 1;
+        result.generations = {copy_low_, copy_end_ - 1};
         result.database_bytes = database_bytes_.load();
         result.log_bytes = log_bytes_.load();
         result.logs_truncated = truncated_ || options.truncate_done;
