@@ -2,9 +2,12 @@
 /// posix_storage: the storage policy on real files through POSIX calls.
 ///
 /// Reads and writes are positional (pread/pwrite), so one file serves several
-/// threads without a shared offset. `sync` is fdatasync. Every create, rename and
-/// remove is followed by an fsync of the parent directory, which makes it durable
-/// when the call returns (stronger than the storage contract asks). Descriptors are
+/// threads without a shared offset. `sync` is fdatasync. Every create and rename is
+/// followed by an fsync of the parent directory, which makes it durable when the
+/// call returns (stronger than the storage contract asks). A remove is not: it is
+/// durable once `sync_directory` of its parent returns, as the contract says, so
+/// that deleting many files (truncating hundreds of logs) costs one directory sync,
+/// not one each. Descriptors are
 /// opened with O_CLOEXEC so a child process started by the embedding program does
 /// not inherit the database and log files.
 ///
@@ -389,19 +392,18 @@ class posix_storage {
         }
     }
 
-    /// Removes a file or an empty directory, then syncs the parent directory.
-    /// Throws backup_error: file_not_found, invalid_operation (directory not empty), ...
+    /// Removes a file or an empty directory; durable after sync_directory() of the
+    /// parent. Throws backup_error: file_not_found, invalid_operation (directory not
+    /// empty), ...
     void remove(const std::filesystem::path& path) const {
         if (::unlink(path.c_str()) != 0) {
             const int error = errno;
             // Linux reports EISDIR for a directory; other systems EPERM.
             if ((error == EISDIR || error == EPERM) && ::rmdir(path.c_str()) == 0) {
-                detail::fsync_directory(detail::parent_directory(path));
                 return;
             }
             detail::throw_io_error(error == EISDIR ? errno : error, path, "remove");
         }
-        detail::fsync_directory(detail::parent_directory(path));
     }
 
     /// fsyncs a directory. Throws backup_error (file_not_found, ...).

@@ -13,8 +13,8 @@
 ///   entry is also made durable by `sync` of that file.
 /// - `create_directories` returns after the directories it made are durable.
 ///
-/// A model may be stronger (posix_storage syncs the directory after every create,
-/// rename and remove); memory_storage is exactly this strong, so tests on it catch
+/// A model may be stronger (posix_storage syncs the directory after every create
+/// and rename, not after a remove); memory_storage is exactly this strong, so tests on it catch
 /// code that forgets a sync.
 ///
 /// Errors: every operation throws backup_error with an errc (file_not_found,

@@ -447,6 +447,37 @@ TEST_CASE("delete_logs refuses a range that reaches the checkpoint or a held log
     REQUIRE(numbered_logs(storage) == generations_from(3, 5));
 }
 
+TEST_CASE("delete_logs removes every log first and then syncs the log directory once",
+          "[engine][log]") {
+    crash_storage storage;
+    std::optional<instance<crash_storage>> engine;
+    engine.emplace(storage, small_options());
+    committer writer{*engine, engine->create_database(database_path)};
+    writer.commit_until_generation(8);
+    engine->checkpoint();
+    REQUIRE(engine->checkpoint_generation() == 8);
+    REQUIRE(numbered_logs(storage) == generations_from(1, 8));
+
+    std::vector<operation_kind> operations;
+    storage.fail_when([&operations](const storage_operation& operation) {
+        if (operation.kind == operation_kind::remove ||
+            operation.kind == operation_kind::sync_directory) {
+            operations.push_back(operation.kind);
+        }
+        return false;
+    });
+    REQUIRE(engine->delete_logs(1, 8) == 7);
+    storage.disarm();
+
+    // Seven removals, then one sync: the sync after the last is what makes them
+    // durable, so a log is never gone before the deletions are.
+    std::vector<operation_kind> expected(7, operation_kind::remove);
+    expected.push_back(operation_kind::sync_directory);
+    CHECK(operations == expected);
+    lose_power(engine, storage);  // memory_storage undoes removals never synced
+    CHECK(numbered_logs(storage.inner()).empty());
+}
+
 // ---- torn tails and corruption ------------------------------------------------------
 
 TEST_CASE("a torn tail of the current log loses only the commit that was not acknowledged",
