@@ -27,6 +27,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <span>
 #include <string>
@@ -41,6 +42,7 @@
 #include "hotbackup/format/page.hpp"
 #include "hotbackup/storage/durable.hpp"
 #include "hotbackup/storage/storage.hpp"
+#include "hotbackup/types.hpp"
 
 namespace hotbackup::inline v1::detail {
 
@@ -279,7 +281,7 @@ class database {
         node->dbtime = record.dbtime;
         page.node = std::move(node);
         page.damaged = false;
-        mark_redone(page, record.dbtime, position);
+        mark_redone(record.page, page, record.dbtime, position);
     }
 
     template <class Record>
@@ -309,7 +311,7 @@ class database {
             page.node->erase(record.key);
         }
         page.node->dbtime = record.dbtime;
-        mark_redone(page, record.dbtime, position);
+        mark_redone(record.page, page, record.dbtime, position);
     }
 
     // ---- flushing ----
@@ -327,9 +329,9 @@ class database {
         std::vector<image> images;
         {
             const std::shared_lock lock{tree_mutex_};
-            for (page_number page = 1; page < pages_.size(); ++page) {
+            for (const auto page : dirty_pages_) {
                 const auto& cached = *pages_[page];
-                if (cached.dirty && cached.node && cached.commit_end <= durable) {
+                if (cached.node && cached.commit_end <= durable) {
                     image copy{page, cached.version, std::vector<std::byte>(page_size_)};
                     cached.node->encode(copy.bytes, page);
                     images.push_back(std::move(copy));
@@ -360,6 +362,7 @@ class database {
             auto& cached = *pages_[copy.page];
             if (cached.version == copy.version) {
                 cached.dirty = false;
+                dirty_pages_.erase(copy.page);
             }
         }
         return written;
@@ -370,10 +373,10 @@ class database {
     [[nodiscard]] std::optional<log_position> oldest_dirty() const {
         const std::shared_lock lock{tree_mutex_};
         std::optional<log_position> oldest;
-        for (page_number page = 1; page < pages_.size(); ++page) {
-            const auto& cached = *pages_[page];
-            if (cached.dirty && (!oldest || cached.first_dirty < *oldest)) {
-                oldest = cached.first_dirty;
+        for (const auto page : dirty_pages_) {
+            const auto first_dirty = pages_[page]->first_dirty;
+            if (!oldest || first_dirty < *oldest) {
+                oldest = first_dirty;
             }
         }
         return oldest;
@@ -418,6 +421,9 @@ class database {
     void close() { file_.close(); }
 
     static constexpr page_number root_page = 1;
+    /// The commit end of a page changed by a commit not yet in the log: later than
+    /// any durable position, so no flush writes it.
+    static constexpr log_position not_yet_logged{max_log_generation, ~std::uint32_t{0}};
 
   private:
     [[nodiscard]] database_header read_header() {
@@ -548,12 +554,17 @@ class database {
         auto& cached = *pages_[page];
         cached.node->dbtime = ++dbtime_;
         ++cached.version;
+        // Not to be written until set_commit_end() says where this commit ends in
+        // the log: a write of the page before then would put an uncommitted change
+        // in the file.
+        cached.commit_end = not_yet_logged;
         changes.touched.emplace_back(slot_, page);
         if (cached.dirty) {
             return false;
         }
         cached.dirty = true;
         cached.first_dirty = changes.start;
+        dirty_pages_.insert(page);
         return true;
     }
 
@@ -622,11 +633,13 @@ class database {
         }
     }
 
-    void mark_redone(cached_page& page, std::uint64_t time, log_position position) {
+    void mark_redone(page_number number, cached_page& page, std::uint64_t time,
+                     log_position position) {
         dbtime_ = std::max(dbtime_, time);
         if (!page.dirty) {
             page.dirty = true;
             page.first_dirty = position;
+            dirty_pages_.insert(number);
         }
         page.commit_end = position;
         ++page.version;
@@ -640,6 +653,9 @@ class database {
     database_header header_;
     mutable std::shared_mutex tree_mutex_;
     std::vector<std::unique_ptr<cached_page>> pages_;
+    /// The pages whose `dirty` is set (guarded as pages_): flushes and the
+    /// checkpoint walk these, not every page.
+    std::set<page_number> dirty_pages_;
     std::uint64_t dbtime_ = 0;
     page_range_gate gate_;
 };
