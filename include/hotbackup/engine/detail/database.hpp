@@ -1,7 +1,15 @@
 /// \file
-/// One attached database: its file, its header, and its B+tree held decoded in
-/// memory (the reference engine caches every page it has read; pages are written
-/// back by flushes, never evicted).
+/// One attached database: its file, its header, and the pages of its B+tree it
+/// has read, held decoded. A page is read from the file and verified the first
+/// time the tree or redo needs it (attaching reads only the header), so attaching,
+/// recovery and restore touch only the pages they use. Pages stay cached once read;
+/// they are written back by flushes, never evicted.
+///
+/// The database time must be known without reading every page: a cleanly closed
+/// database's header holds it exactly (refresh_header_counters() at the close);
+/// one that was not closed cleanly (a crash, a backup copy, a new database) has a
+/// header that may be behind its pages, so opening one reads the time of every page
+/// once, a block at a time (bounded memory), and keeps none of them.
 ///
 /// Changes are redo-only and no-steal: a transaction's writes reach the pages only
 /// at commit, under the tree's exclusive lock, and each change emits the redo record
@@ -139,7 +147,10 @@ class database {
                                "the database has pages of " + std::to_string(header_.page_size) +
                                    " bytes, the instance " + std::to_string(page_size_));
         }
-        load_pages();
+        size_pages();
+        if (header_.state != database_state::clean) {
+            scan_dbtime();
+        }
     }
 
     /// Creates a new database file with an empty tree, synced with its directory
@@ -180,6 +191,13 @@ class database {
     /// The number of B+tree pages (caller holds the tree lock).
     [[nodiscard]] page_number page_count() const noexcept {
         return static_cast<page_number>(pages_.size() - 1);
+    }
+
+    /// How many pages have been read from the file so far (caller holds the tree
+    /// lock): attaching reads none.
+    [[nodiscard]] std::size_t pages_read() const {
+        const std::scoped_lock lock{load_mutex_};
+        return pages_read_;
     }
 
     // ---- reading (caller holds tree_mutex shared or exclusive) ----
@@ -453,51 +471,65 @@ class database {
         return *found;
     }
 
-    void load_pages() {
-        pages_.clear();
-        pages_.push_back(std::make_unique<cached_page>());  // page 0: the header area
+    /// Sizes the page table from the header and the file (a page past the header's
+    /// count may have been flushed before a crash); reads no page.
+    void size_pages() {
         const auto file_pages = file_.size() / page_size_;
         if (header_.page_count > file_pages) {
             throw backup_error(errc::database_corrupted, error_context{.file = path_.string()},
                                "the header counts " + std::to_string(header_.page_count) +
                                    " pages but the file holds fewer");
         }
-        const page_number last = std::max<page_number>(
-            header_.page_count, file_pages > 2 ? static_cast<page_number>(file_pages - 2) : 0);
-        constexpr std::size_t chunk_pages = 128;
-        std::vector<std::byte> chunk(chunk_pages * page_size_);
+        const auto file_last = file_pages > 2 ? static_cast<page_number>(file_pages - 2) : 0;
+        const auto last = std::max({header_.page_count, file_last, root_page});
+        pages_.clear();
+        pages_.resize(std::size_t{last} + 1);  // entry 0 stands for the header area
         dbtime_ = header_.dbtime;
-        for (page_number first = 1; first <= last; first += chunk_pages) {
-            const auto count = std::min<page_number>(chunk_pages, last - first + 1);
-            const auto bytes = std::span{chunk}.first(std::size_t{count} * page_size_);
+    }
+
+    /// Raises dbtime_ to the largest time of any valid page in the file, reading it
+    /// a block at a time and keeping nothing. Throws backup_error from the storage.
+    void scan_dbtime() {
+        constexpr std::size_t block_pages = 128;
+        std::vector<std::byte> block(block_pages * page_size_);
+        const auto last = page_count();
+        for (page_number first = 1; first <= last; first += block_pages) {
+            const auto count = std::min<page_number>(block_pages, last - first + 1);
+            const auto bytes = std::span{block}.first(std::size_t{count} * page_size_);
             const auto read = file_.read_at(page_offset(first, page_size_), bytes);
             std::ranges::fill(bytes.subspan(read), std::byte{0});
             for (page_number index = 0; index < count; ++index) {
-                pages_.push_back(cache_page(
-                    bytes.subspan(std::size_t{index} * page_size_, page_size_), first + index));
+                const auto page = bytes.subspan(std::size_t{index} * page_size_, page_size_);
+                if (check_page(page, first + index) == page_check::valid) {
+                    dbtime_ = std::max(dbtime_, dbtime_of(page));
+                }
             }
-        }
-        if (pages_.size() < 2) {
-            pages_.push_back(std::make_unique<cached_page>());
         }
     }
 
-    /// Page `page` as read from the file, decoded (or marked damaged); a valid
-    /// node's database time raises dbtime_.
-    std::unique_ptr<cached_page> cache_page(std::span<const std::byte> page_bytes,
-                                            page_number page) {
-        auto cached = std::make_unique<cached_page>();
-        const auto check = check_page(page_bytes, page);
-        if (check != page_check::valid) {
-            cached->damaged = check != page_check::unused;
-            return cached;
+    /// The cache entry of `page`, read from the file and verified on first use (an
+    /// unused page has no node; a damaged one is marked so, and fails when the tree
+    /// reaches it). Readers share the tree lock, so loads are serialized by their
+    /// own mutex. Throws backup_error from the storage.
+    cached_page& load(page_number page) const {
+        const std::scoped_lock lock{load_mutex_};
+        auto& slot = pages_[page];
+        if (!slot) {
+            std::vector<std::byte> bytes(page_size_);
+            const auto read = file_.read_at(page_offset(page, page_size_), bytes);
+            std::ranges::fill(std::span{bytes}.subspan(read), std::byte{0});
+            auto cached = std::make_unique<cached_page>();
+            const auto check = check_page(bytes, page);
+            if (check == page_check::valid) {
+                cached->node = btree_node::decode(bytes);
+                cached->damaged = !cached->node;
+            } else {
+                cached->damaged = check != page_check::unused;
+            }
+            slot = std::move(cached);
+            ++pages_read_;
         }
-        cached->node = btree_node::decode(page_bytes);
-        cached->damaged = !cached->node;
-        if (cached->node) {
-            dbtime_ = std::max(dbtime_, cached->node->dbtime);
-        }
-        return cached;
+        return *slot;
     }
 
     [[nodiscard]] const btree_node& node_at(page_number page) const {
@@ -506,7 +538,7 @@ class database {
                                error_context{.file = path_.string(), .page = page},
                                "the tree points past the last page");
         }
-        const auto& cached = *pages_[page];
+        const auto& cached = load(page);
         if (cached.damaged) {
             require_page(page_check::bad_checksum, path_.string(), page);
         }
@@ -542,10 +574,10 @@ class database {
     static constexpr std::size_t max_tree_depth = 64;
 
     cached_page& ensure_page(page_number page) {
-        while (pages_.size() <= page) {
-            pages_.push_back(std::make_unique<cached_page>());
+        if (pages_.size() <= page) {
+            pages_.resize(std::size_t{page} + 1);
         }
-        return *pages_[page];
+        return load(page);
     }
 
     /// Gives a changed page the next database time and marks it dirty and touched
@@ -648,11 +680,15 @@ class database {
     std::filesystem::path path_;
     std::uint8_t slot_;
     std::uint32_t page_size_;
-    typename Storage::file file_;
+    mutable typename Storage::file file_;  // load() reads it under the shared tree lock
     mutable std::mutex header_mutex_;
     database_header header_;
     mutable std::shared_mutex tree_mutex_;
-    std::vector<std::unique_ptr<cached_page>> pages_;
+    /// One entry per page of the file (and per page allocated since), null until
+    /// the page is first read; see load().
+    mutable std::vector<std::unique_ptr<cached_page>> pages_;
+    mutable std::mutex load_mutex_;
+    mutable std::size_t pages_read_ = 0;
     /// The pages whose `dirty` is set (guarded as pages_): flushes and the
     /// checkpoint walk these, not every page.
     std::set<page_number> dirty_pages_;
